@@ -1,0 +1,78 @@
+"""Run every notebook (``pytest --nbmake notebooks``) offline, then check what it stored.
+
+Each notebook gets its own empty ``WANDB_DIR`` and no W&B credentials; after it ran,
+the runs it logged are read back with ``wandb leet inspect`` and checked against
+``EXPECTED`` below. ``WANDB_MODE`` from the caller is kept (``disabled`` works too).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# What each notebook must leave behind: number of finished runs, metrics each has,
+# config keys each has.
+COURSE = ("accuracy", "f1", "nll")
+EXPECTED: dict[str, dict] = {
+    "01_login": {"runs": 1, "metrics": ("hello",), "config": ()},
+    "02_logging": {"runs": 1, "metrics": COURSE, "config": ("model",)},
+    "03_config": {"runs": 4, "metrics": COURSE, "config": ("model",)},
+}
+
+_saved_env: dict[str, str | None] = {}
+_OFFLINE_ENV = ("WANDB_DIR", "WANDB_MODE", "WANDB_API_KEY", "WANDB_CONFIG_DIR", "WANDB_SILENT")
+
+
+def _is_notebook(item: pytest.Item) -> bool:
+    return str(item.path).endswith(".ipynb")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if not _is_notebook(item):
+        return
+    folder = Path(tempfile.mkdtemp(prefix=f"wandb-{item.path.stem}-"))
+    _saved_env.update({k: os.environ.get(k) for k in _OFFLINE_ENV})
+    os.environ.pop("WANDB_API_KEY", None)
+    os.environ["WANDB_DIR"] = str(folder)
+    os.environ["WANDB_CONFIG_DIR"] = str(folder / "config")
+    os.environ.setdefault("WANDB_MODE", "offline")
+    item.stash[_folder_key] = folder
+
+
+_folder_key = pytest.StashKey[Path]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    result = yield
+    if _is_notebook(item) and os.environ.get("WANDB_MODE") != "disabled":
+        _check_stored_runs(item.path.stem, item.stash[_folder_key] / "wandb")
+    return result
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    if not _is_notebook(item):
+        return
+    for key, value in _saved_env.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def _check_stored_runs(name: str, folder: Path) -> None:
+    from helpers.checks import check_run
+    from helpers.runs import read_runs
+
+    expected = EXPECTED.get(name)
+    if expected is None:
+        raise AssertionError(f"conftest.EXPECTED has no entry for notebook {name}")
+    runs = read_runs(folder)
+    assert len(runs) == expected["runs"], (
+        f"{name}: {len(runs)} runs stored, {expected['runs']} expected"
+    )
+    for run in runs:
+        check_run(run, metrics=expected["metrics"], config=expected["config"]).raise_if_failed()

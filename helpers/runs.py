@@ -1,0 +1,205 @@
+"""Read stored runs back with W&B's own reader, the offline twin of the web UI.
+
+Every run directory holds a ``run-<id>.wandb`` transaction log. W&B's LEET reader
+(``wandb leet inspect``) turns it into JSON: ``--summary --json`` gives the state,
+config and latest metrics; the record stream (``--json``) gives the run record
+(group, job type) and the environment (Python, git commit, program) that the
+Overview tab shows. We call the ``wandb-core`` program that ``wandb leet`` itself
+runs, so reading ten runs costs ten ~20 ms calls rather than ten Python start-ups,
+and we run them side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+RUN_COLUMNS = ["id", "name", "project", "entity", "group", "job_type", "tags", "state"]
+
+
+def wandb_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """The folder wandb writes runs into: ``path``, else ``$WANDB_DIR/wandb``, else ``./wandb``."""
+    if path is not None:
+        return Path(path)
+    return Path(os.environ.get("WANDB_DIR") or ".") / "wandb"
+
+
+def _leet(run_file: Path, *flags: str) -> list[str]:
+    """The command line of ``wandb leet inspect FLAGS RUN_FILE``, as wandb's CLI builds it."""
+    try:
+        from wandb.util import get_core_path
+
+        core = get_core_path()
+    except Exception:  # no wandb-core on this platform: fall back to the (slower) CLI
+        cli = shutil.which("wandb") or "wandb"
+        return [cli, "leet", "inspect", *flags, str(run_file)]
+    return [
+        core,
+        "leet",
+        "inspect",
+        *flags,
+        "--no-observability",
+        "--run-file",
+        str(run_file),
+        str(run_file.parent.parent),
+    ]
+
+
+def _run_leet(run_file: Path, *flags: str) -> str:
+    result = subprocess.run(
+        _leet(run_file, *flags),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"wandb leet inspect could not read {run_file}: {result.stderr.strip()}")
+    return result.stdout
+
+
+def run_file(path: str | os.PathLike[str] | Any) -> Path:
+    """The ``.wandb`` log of a run given as a Run object, a run directory or the file itself."""
+    settings = getattr(path, "settings", None)
+    if settings is not None:  # a wandb Run
+        path = settings.sync_dir
+    path = Path(path)
+    if path.is_file():
+        return path
+    found = sorted(path.glob("run-*.wandb"))
+    if len(found) != 1:
+        raise FileNotFoundError(f"no single run-*.wandb log in {path} (found {len(found)})")
+    return found[0]
+
+
+def run_files(path: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Every run log under a wandb folder, oldest first."""
+    root = wandb_dir(path)
+    files = [f for f in root.glob("*run-*/run-*.wandb") if not f.parent.is_symlink()]
+    return sorted(files, key=lambda f: (f.stat().st_mtime, f.name))
+
+
+def _records(run_path: Path) -> dict[str, Any]:
+    """The run record and the merged environment records from the record stream."""
+    found: dict[str, Any] = {"run": {}, "environment": {}}
+    for line in _run_leet(run_path, "--json").splitlines():
+        if '"type":"run"' in line[:40]:
+            found["run"] = json.loads(line)["run"]
+        elif '"type":"environment"' in line[:40]:
+            found["environment"].update(json.loads(line)["environment"])
+    return found
+
+
+def read_run(path: str | os.PathLike[str] | Any) -> dict[str, Any]:
+    """Everything wandb stored about one run, as one dict.
+
+    Keys: those of ``wandb leet inspect --summary --json`` (``run_id``, ``project``,
+    ``state``, ``config``, ``summary``, ``console``...), plus ``group``, ``job_type``,
+    ``dir`` (the run folder) and ``environment`` (the Overview tab's facts).
+    """
+    log = run_file(path)
+    summary = json.loads(_run_leet(log, "--summary", "--json"))
+    records = _records(log)
+    summary["group"] = records["run"].get("run_group", "")
+    summary["job_type"] = records["run"].get("job_type", "")
+    summary["environment"] = records["environment"]
+    summary["dir"] = str(log.parent)
+    return summary
+
+
+def read_back(run: Any) -> dict[str, Any] | None:
+    """Read back a finished Run object; None (and one line why) when wandb was disabled."""
+    if getattr(run, "disabled", False):
+        print("wandb is disabled, so nothing was stored to read back.")
+        return None
+    return read_run(run)
+
+
+def read_runs(
+    runs: str | os.PathLike[str] | list[Any] | None = None, workers: int = 4
+) -> list[dict[str, Any]]:
+    """Read several runs side by side: a list of runs or run folders, or a whole wandb folder.
+
+    Runs of a disabled wandb stored nothing and are left out.
+    """
+    if runs is None or isinstance(runs, (str, os.PathLike)):
+        sources: list[Any] = list(run_files(runs))
+    else:
+        sources = [r for r in runs if not getattr(r, "disabled", False)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(read_run, sources))
+
+
+def latest_run(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The most recent run under a wandb folder."""
+    files = run_files(path)
+    if not files:
+        raise FileNotFoundError(f"no runs stored under {wandb_dir(path)}")
+    return read_run(files[-1])
+
+
+def _row(run: dict[str, Any]) -> dict[str, Any]:
+    row = {
+        "id": run.get("run_id"),
+        "name": run.get("name") or run.get("run_id"),
+        "project": run.get("project"),
+        "entity": run.get("entity"),
+        "group": run.get("group"),
+        "job_type": run.get("job_type"),
+        "tags": ", ".join(run.get("tags") or []),
+        "state": run.get("state"),
+    }
+    row.update({f"config.{k}": v for k, v in (run.get("config") or {}).items()})
+    row.update(
+        {
+            k: v
+            for k, v in (run.get("summary") or {}).items()
+            if not k.startswith("_") and not isinstance(v, (dict, list))
+        }
+    )
+    return row
+
+
+def runs_table(
+    runs: list[dict[str, Any]] | str | os.PathLike[str] | None = None, sort_by: str | None = None
+) -> pd.DataFrame:
+    """One row per run, like the web Table view: identity, state, ``config.*`` and metrics.
+
+    ``runs`` is a list from :func:`read_runs` or a wandb folder to read; ``sort_by``
+    a metric to sort on, best first (lowest first for ``nll``, a loss).
+    """
+    if runs is None or isinstance(runs, (str, os.PathLike)):
+        runs = read_runs(runs)
+    table = pd.DataFrame([_row(r) for r in runs])
+    table = table.reindex(columns=RUN_COLUMNS + [c for c in table.columns if c not in RUN_COLUMNS])
+    if sort_by and sort_by in table:
+        table = table.sort_values(sort_by, ascending=sort_by == "nll", ignore_index=True)
+    return table
+
+
+def overview(run: dict[str, Any]) -> dict[str, Any]:
+    """The facts of the web Overview tab, from a run read with :func:`read_run`."""
+    env = run.get("environment", {})
+    program = env.get("program") or env.get("code_path") or ""
+    return {
+        "run": run.get("run_id"),
+        "project": run.get("project"),
+        "state": run.get("state"),
+        "started": run.get("start_time"),
+        "python": env.get("python"),
+        "git commit": (env.get("git") or {}).get("commit", "(not a git repository)"),
+        "command": " ".join(["python", Path(program).name, *env.get("args", [])])
+        if program
+        else "",
+        "program": program,
+        "host": env.get("host"),
+        "os": env.get("os"),
+    }

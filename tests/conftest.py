@@ -1,0 +1,49 @@
+"""Shared fixtures: an offline wandb with no account, in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+
+
+@pytest.fixture
+def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No credentials, offline, runs under ``tmp_path/wandb``; returns that wandb folder."""
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+    monkeypatch.setenv("WANDB_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    return tmp_path / "wandb"
+
+
+def run_python(
+    code: str,
+    cwd: Path,
+    env_extra: dict[str, str | None] | None = None,
+    args: list[str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run Python code in a child process with no stdin, as CI and papermill do.
+
+    ``env_extra`` values of None remove that variable.
+    """
+    env = {**os.environ, **(env_extra or {})}
+    env = {key: value for key, value in env.items() if value is not None}
+    return subprocess.run(
+        [sys.executable, *(["-c", code] if code else []), *(args or [])],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+        check=False,
+    )

@@ -1,0 +1,85 @@
+"""Repository conventions: notebook anatomy, clean sources, dependency lists agree, no secrets."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import nbformat
+import pytest
+import tomllib
+import yaml
+
+from tests.conftest import NOTEBOOKS, ROOT
+
+NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOK_PATHS) >= 3
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def test_notebook_anatomy(path):
+    assert re.fullmatch(r"\d\d_[a-z_]+\.ipynb", path.name), "name must be NN_topic.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.name == "python3"
+    cells = nb.cells
+    assert cells[0].cell_type == "markdown" and cells[0].source.startswith("# ")
+    assert "Course exercise" in cells[0].source
+    setup = cells[1].source
+    assert cells[1].cell_type == "code" and '"google.colab" in sys.modules' in setup
+    assert "__version__" in setup
+    tagged = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged parameters"
+    for cell in cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, "outputs committed"
+        if "solution" in cell.metadata.get("tags", []):
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True
+    assert "sys.path" not in "".join(c.source for c in cells)
+
+
+def _tracked_files():
+    out = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [ROOT / line for line in out.splitlines() if (ROOT / line).is_file()]
+
+
+KEY_LIKE = re.compile(r"(?<![0-9a-f])[0-9a-f]{40}(?![0-9a-f])|WANDB_API_KEY\s*=\s*['\"]?\w{20,}")
+
+
+def test_no_api_key_like_string_in_the_repository():
+    offenders = []
+    for path in _tracked_files():
+        text = path.read_text(errors="ignore")
+        if KEY_LIKE.search(text):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
+def _split(requirement: str) -> tuple[str, str]:
+    name, spec = re.match(r"\s*([A-Za-z0-9_.\-\[\]]+)\s*(.*)", requirement).groups()
+    return name.lower().replace("_", "-"), spec.replace(" ", "")
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = dict(
+        _split(r) for r in project["dependencies"] + project["optional-dependencies"]["lab"]
+    )
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    listed: dict[str, str] = {}
+    for dep in env["dependencies"]:
+        for item in dep["pip"] if isinstance(dep, dict) else [dep]:
+            if item.startswith("-e") or item in ("pip",) or item.startswith("python="):
+                continue
+            name, spec = _split(item)
+            listed[name] = spec
+    assert listed == wanted

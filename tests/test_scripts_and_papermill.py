@@ -1,0 +1,66 @@
+"""The command-line twin and papermill reruns with every model, and with a wrong one."""
+
+from __future__ import annotations
+
+import papermill as pm
+import pytest
+
+from helpers.models import MODEL_NAMES
+from helpers.runs import read_runs
+from tests.conftest import NOTEBOOKS, ROOT, run_python
+
+SCRIPT = str(ROOT / "scripts" / "wandb_script.py")
+
+
+def test_script_logs_one_run_of_the_chosen_model(offline, tmp_path):
+    result = run_python("", tmp_path, args=[SCRIPT, "--model", "LinearDiscriminantAnalysis"])
+    assert result.returncode == 0, result.stderr
+    [run] = read_runs(offline)
+    assert run["config"]["model"] == "LinearDiscriminantAnalysis"
+    assert run["config"]["solver"] == "svd"
+    assert 0.9 < run["summary"]["accuracy"] <= 1
+    assert f"accuracy {run['summary']['accuracy']:.4f}" in result.stdout
+
+
+def test_script_bad_model_is_a_usage_error_and_no_run(offline, tmp_path):
+    result = run_python("", tmp_path, args=[SCRIPT, "--model", "SVC"])
+    assert result.returncode == 2
+    assert "invalid choice: 'SVC'" in result.stderr
+    for name in MODEL_NAMES:
+        assert name in result.stderr
+    assert not offline.exists() or read_runs(offline) == []
+
+
+def _execute(name: str, out, **parameters):
+    return pm.execute_notebook(
+        NOTEBOOKS / f"{name}.ipynb",
+        out / f"{name}.ipynb",
+        parameters=parameters,
+        cwd=str(out),
+        progress_bar=False,
+        kernel_name="python3",
+    )
+
+
+@pytest.mark.parametrize("model", MODEL_NAMES)
+def test_02_reruns_with_each_model(offline, tmp_path, model):
+    _execute("02_logging", tmp_path, MODEL=model)
+    [run] = read_runs(offline)
+    assert run["config"]["model"] == model
+    assert set(run["summary"]) >= {"accuracy", "f1", "nll"}
+
+
+@pytest.mark.parametrize("model", MODEL_NAMES)
+def test_03_reruns_with_each_model(offline, tmp_path, model):
+    _execute("03_config", tmp_path, MODEL=model)
+    runs = read_runs(offline)
+    assert runs[0]["config"]["model"] == model  # the exercise-5 run uses the parameter
+    assert sorted(r["config"]["model"] for r in runs[1:]) == sorted(MODEL_NAMES)
+
+
+@pytest.mark.parametrize("name", ["02_logging", "03_config"])
+def test_unknown_model_stops_with_the_choices(offline, tmp_path, name):
+    with pytest.raises(pm.PapermillExecutionError) as error:
+        _execute(name, tmp_path, MODEL="SVC")
+    assert "unknown model 'SVC'; choose one of: LogisticRegression" in str(error.value)
+    assert not offline.exists() or read_runs(offline) == []
