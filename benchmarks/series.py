@@ -1,0 +1,108 @@
+"""Time the series: each notebook, the whole series, offline against disabled, and run read-back.
+
+    python benchmarks/series.py [--workers N] [--repeat N]
+
+Figures are printed, never asserted: the machines are shared and noisy, so compare
+the ratios measured in one run rather than seconds across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def run_notebook(path: Path, mode: str) -> float:
+    """Execute one notebook with papermill in a fresh folder; return its wall time."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "WANDB_MODE": mode, "WANDB_DIR": tmp, "WANDB_SILENT": "true"}
+        env.pop("WANDB_API_KEY", None)
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "papermill",
+                "--no-progress-bar",
+                "--cwd",
+                tmp,
+                str(path),
+                str(Path(tmp) / path.name),
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+        )
+        return time.perf_counter() - start
+
+
+def series(mode: str, workers: int) -> tuple[float, dict[str, float]]:
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        walls = pool.map(run_notebook, NOTEBOOKS, [mode] * len(NOTEBOOKS))
+        times = {path.stem: wall for path, wall in zip(NOTEBOOKS, walls, strict=True)}
+    return time.perf_counter() - start, times
+
+
+def read_back(count: int = 10) -> tuple[float, float]:
+    """Read ``count`` stored runs with helpers.runs, and with ``count`` calls of the wandb CLI."""
+    from helpers.runs import read_runs, run_files
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "WANDB_MODE": "offline", "WANDB_DIR": tmp, "WANDB_SILENT": "true"}
+        code = f"import wandb\nfor i in range({count}):\n    wandb.init(project='b').finish()"
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+        files = run_files(Path(tmp) / "wandb")
+        start = time.perf_counter()
+        read_runs(files)
+        ours = time.perf_counter() - start
+        start = time.perf_counter()
+        for f in files:
+            subprocess.run(
+                [sys.executable, "-m", "wandb", "leet", "inspect", "--summary", "--json", str(f)],
+                check=True,
+                capture_output=True,
+            )
+        cli = time.perf_counter() - start
+    return ours, cli
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=1, help="notebooks run side by side")
+    parser.add_argument("--repeat", type=int, default=1, help="repeat each series, keep medians")
+    args = parser.parse_args()
+
+    results: dict[str, list[tuple[float, dict[str, float]]]] = {"offline": [], "disabled": []}
+    for _ in range(args.repeat):  # interleave the modes so drift hits both alike
+        for mode in results:
+            results[mode].append(series(mode, args.workers))
+    print(f"{'notebook':<22}{'offline s':>10}{'disabled s':>12}")
+    for nb in NOTEBOOKS:
+        off = statistics.median(r[1][nb.stem] for r in results["offline"])
+        dis = statistics.median(r[1][nb.stem] for r in results["disabled"])
+        print(f"{nb.stem:<22}{off:>10.2f}{dis:>12.2f}")
+    total_off = statistics.median(r[0] for r in results["offline"])
+    total_dis = statistics.median(r[0] for r in results["disabled"])
+    print(f"{'series (wall)':<22}{total_off:>10.2f}{total_dis:>12.2f}   workers={args.workers}")
+    print(f"offline / disabled = {total_off / total_dis:.2f}")
+    ours, cli = read_back()
+    print(
+        f"read back 10 runs: helpers.runs {ours:.2f} s, 10 x `wandb leet inspect` {cli:.2f} s "
+        f"(ratio {cli / ours:.1f}x)"
+    )
+
+
+if __name__ == "__main__":
+    main()
