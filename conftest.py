@@ -20,6 +20,8 @@ EXPECTED: dict[str, dict] = {
     "01_login": {"runs": 1, "metrics": ("hello",), "config": ()},
     "02_logging": {"runs": 1, "metrics": COURSE, "config": ("model",)},
     "03_config": {"runs": 4, "metrics": COURSE, "config": ("model",)},
+    "04_figures": {"runs": 1, "metrics": (), "config": ("model",)},
+    "05_sklearn_plots": {"runs": 1, "metrics": (), "config": ("model",)},
 }
 
 _saved_env: dict[str, str | None] = {}

@@ -60,10 +60,19 @@ def check_run(
     ``config`` keys must be in the run's config, ``media`` keys must be logged media
     (an image, table or chart: a dict with a ``_type`` in the summary).
     """
+    result = _inspect(run, metrics, config, media)
+    print(result)
+    return result
+
+
+def _inspect(
+    run: dict[str, Any] | None,
+    metrics: Iterable[str] = (),
+    config: Iterable[str] = (),
+    media: Iterable[str] = (),
+) -> CheckResult:
     if run is None:
-        result = CheckResult(skipped="wandb is disabled, so no run was stored to check.")
-        print(result)
-        return result
+        return CheckResult(skipped="wandb is disabled, so no run was stored to check.")
     result = CheckResult()
     summary = run.get("summary") or {}
     stored_config = run.get("config") or {}
@@ -94,5 +103,78 @@ def check_run(
             result.found.append(f"{key} stored as {value['_type']}")
         else:
             result.missing.append(f"{key} was not logged as media")
+    return result
+
+
+def check_plot_inputs(y_true: Any, y_probas: Any, labels: list[str]) -> None:
+    """Refuse inputs that would make ``wandb.sklearn`` charts wrong, before anything is logged.
+
+    wandb accepts mismatched labels or probabilities and draws misleading charts
+    (or fails half-way, after some charts were logged). One class name per
+    ``predict_proba`` column and one row per example is what every chart needs.
+    """
+    import numpy as np
+
+    y_true, y_probas = np.asarray(y_true), np.asarray(y_probas)
+    n_classes = len(np.unique(y_true))
+    if y_probas.ndim != 2 or y_probas.shape[0] != len(y_true):
+        raise ValueError(
+            f"y_probas must be predict_proba's output, one row per example: shape "
+            f"({len(y_true)}, {len(labels)}) expected, got {y_probas.shape}"
+        )
+    if y_probas.shape[1] != len(labels):
+        raise ValueError(
+            f"{len(labels)} labels for {y_probas.shape[1]} classes: give one class name per "
+            f"predict_proba column (the classes' target_names, not the feature names): {labels}"
+        )
+    if n_classes > len(labels):
+        raise ValueError(f"y_true has {n_classes} classes but only {len(labels)} labels: {labels}")
+    if not np.allclose(y_probas.sum(axis=1), 1.0, atol=1e-6):
+        raise ValueError("rows of y_probas must sum to 1: pass predict_proba(X), not predict(X)")
+
+
+def check_chart_labels(run: dict[str, Any] | None, labels: list[str]) -> CheckResult:
+    """Check the stored class-proportions and confusion-matrix tables use ``labels`` as classes."""
+    from helpers.views import SKLEARN_CHARTS, load_table
+
+    if run is None:
+        return check_run(None)
+    result = CheckResult()
+    for key, column in [("class_proportions", "class"), ("confusion_matrix", "Actual")]:
+        if key not in (run.get("summary") or {}):
+            result.missing.append(f"{key} was not logged")
+            continue
+        table = load_table(run, key)
+        if list(table.columns) != SKLEARN_CHARTS[key]:
+            result.missing.append(f"{key} has columns {list(table.columns)}")
+            continue
+        stored = sorted(set(table[column]))
+        if stored == sorted(labels):
+            result.found.append(f"{key} labels the classes {', '.join(stored)}")
+        else:
+            result.missing.append(f"{key} labels the classes {stored}, not {labels}")
+    print(result)
+    return result
+
+
+def check_image(run: dict[str, Any] | None, key: str, size: tuple[int, int]) -> CheckResult:
+    """Check image ``key`` was stored as a readable PNG of ``size`` (width, height) pixels."""
+    import matplotlib.pyplot as plt
+
+    from helpers.views import media_file
+
+    result = _inspect(run, media=[key])
+    if result.ok and not result.skipped:
+        path = media_file(run, key)
+        try:
+            height, width = plt.imread(path).shape[:2]
+        except (OSError, SyntaxError, ValueError) as exc:
+            result.missing.append(f"{path.name} is not a readable PNG ({exc})")
+        else:
+            found = f"{path.name} decodes to {width}x{height} pixels"
+            if (width, height) == tuple(size):
+                result.found.append(found)
+            else:
+                result.missing.append(f"{found}, not {size[0]}x{size[1]}")
     print(result)
     return result

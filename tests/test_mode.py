@@ -85,3 +85,24 @@ def test_a_script_without_terminal_or_key_does_not_hang(offline, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "MODE=offline" in result.stdout
     assert "no API key found and no terminal" in result.stdout
+
+
+@pytest.mark.parametrize("allow_stdin", [True, False])
+def test_a_kernel_can_prompt_only_when_its_front_end_allows_stdin(allow_stdin):
+    """JupyterLab sends allow_stdin=True; papermill and nbmake send False."""
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        reply_outputs = []
+        client.execute_interactive(
+            "from helpers.mode import can_prompt; print(can_prompt())",
+            allow_stdin=allow_stdin,
+            stdin_hook=lambda msg: None,
+            output_hook=lambda msg: reply_outputs.append(msg["content"].get("text", "")),
+            timeout=60,
+        )
+        assert "".join(reply_outputs).strip() == str(allow_stdin)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)

@@ -1,0 +1,114 @@
+"""Local views of a stored run's media: the images, histograms, tables and charts the website draws.
+
+Everything here starts from a run read back with :func:`helpers.runs.read_run` and
+the files wandb wrote into the run folder (``files/media/...``). Nothing is
+recomputed from the model: if a chart looks wrong here, it is wrong in the run too.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from sklearn.metrics import ConfusionMatrixDisplay, PrecisionRecallDisplay, RocCurveDisplay
+
+# The summary keys under which wandb.sklearn.plot_* store their tables.
+SKLEARN_CHARTS = {
+    "class_proportions": ["class", "dataset", "count"],
+    "learning_curve": ["dataset", "score", "train_size"],
+    "roc_table": ["class", "fpr", "tpr"],
+    "precision_recall_table": ["class", "precision", "recall"],
+    "confusion_matrix": ["Predicted", "Actual", "Count"],
+}
+
+
+def media(run: dict[str, Any], key: str, kind: str | None = None) -> dict[str, Any]:
+    """The summary entry for logged media ``key``, or a KeyError naming what the run does hold."""
+    value = (run.get("summary") or {}).get(key)
+    if not isinstance(value, dict) or "_type" not in value:
+        logged = sorted(k for k, v in (run.get("summary") or {}).items() if isinstance(v, dict))
+        raise KeyError(f"the run has no media {key!r}; it logged: {', '.join(logged) or 'none'}")
+    if kind and value["_type"] != kind:
+        raise TypeError(f"{key!r} is a {value['_type']}, not a {kind}")
+    return value
+
+
+def media_file(run: dict[str, Any], key: str) -> Path:
+    """Where the file of logged media ``key`` lies in the run folder."""
+    return Path(run["dir"]) / "files" / media(run, key)["path"]
+
+
+def load_table(run: dict[str, Any], key: str) -> pd.DataFrame:
+    """A logged ``wandb.Table`` (or the table behind a chart) as a DataFrame, as stored."""
+    stored = json.loads(media_file(run, key).read_text())
+    return pd.DataFrame(stored["data"], columns=stored["columns"])
+
+
+def show_image(run: dict[str, Any], key: str, ax: Axes | None = None) -> Axes:
+    """Draw the stored PNG of image ``key``, at its stored pixels."""
+    media(run, key, "image-file")
+    ax = ax or plt.figure().add_subplot()
+    pixels = plt.imread(media_file(run, key))
+    ax.imshow(pixels, cmap="gray" if pixels.ndim == 2 else None)
+    ax.set_title(key)
+    ax.axis("off")
+    return ax
+
+
+def plot_histogram(run: dict[str, Any], key: str, ax: Axes | None = None) -> Axes:
+    """Draw the stored bins and counts of ``wandb.Histogram`` ``key``."""
+    hist = media(run, key, "histogram")
+    edges, counts = np.asarray(hist["bins"]), np.asarray(hist["values"])
+    ax = ax or plt.figure().add_subplot()
+    ax.stairs(counts, edges, fill=True)
+    ax.set(title=key, ylabel="count")
+    return ax
+
+
+def plot_sklearn_charts(run: dict[str, Any]) -> Figure:
+    """The five ``wandb.sklearn`` charts, drawn from the tables the run stored.
+
+    scikit-learn's own displays draw ROC, precision-recall and the confusion matrix.
+    """
+    tables = {key: load_table(run, key) for key in SKLEARN_CHARTS}
+    fig, grid = plt.subplots(2, 3, figsize=(15, 8.5), layout="constrained")
+    axes = grid.ravel()
+    axes[5].axis("off")
+
+    proportions = tables["class_proportions"].pivot_table(
+        index="class", columns="dataset", values="count", sort=False
+    )
+    proportions.plot.bar(ax=axes[0], rot=0, title="class proportions", ylabel="count")
+
+    curve = tables["learning_curve"]
+    for dataset, part in curve.groupby("dataset", sort=False):
+        axes[1].plot(part["train_size"], part["score"], marker="o", label=dataset)
+    axes[1].set(title="learning curve", xlabel="training examples", ylabel="score")
+    axes[1].legend()
+
+    for name, part in tables["roc_table"].groupby("class", sort=False):
+        RocCurveDisplay(fpr=part["fpr"], tpr=part["tpr"], name=name).plot(ax=axes[2])
+    axes[2].set_title("ROC")
+
+    for name, part in tables["precision_recall_table"].groupby("class", sort=False):
+        PrecisionRecallDisplay(precision=part["precision"], recall=part["recall"]).plot(
+            ax=axes[3], name=name
+        )
+    axes[3].set_title("precision-recall")
+
+    cells = tables["confusion_matrix"]
+    labels = list(dict.fromkeys(cells["Actual"]))
+    matrix = cells.pivot_table(index="Actual", columns="Predicted", values="Count").loc[
+        labels, labels
+    ]
+    ConfusionMatrixDisplay(matrix.to_numpy(), display_labels=labels).plot(
+        ax=axes[4], colorbar=False, xticks_rotation=30
+    )
+    axes[4].set_title("confusion matrix")
+    return fig

@@ -1,0 +1,127 @@
+"""Figures and scikit-learn charts: the stored files decode, with the right columns and labels."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import papermill as pm
+import pytest
+
+from helpers.checks import check_chart_labels, check_image, check_plot_inputs
+from helpers.data import load_split
+from helpers.models import make_model
+from helpers.runs import read_runs
+from helpers.views import SKLEARN_CHARTS, load_table, media, media_file, plot_sklearn_charts
+from tests.conftest import NOTEBOOKS
+
+matplotlib.use("Agg")
+CLASSES = ["setosa", "versicolor", "virginica"]
+
+
+def _run_notebook(name, tmp_path, **parameters):
+    pm.execute_notebook(
+        NOTEBOOKS / f"{name}.ipynb",
+        tmp_path / f"{name}.ipynb",
+        parameters=parameters,
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    [run] = read_runs(tmp_path / "wandb")
+    return run
+
+
+def test_04_stores_decodable_images_a_histogram_and_a_table(offline, tmp_path):
+    run = _run_notebook("04_figures", tmp_path, HIST_FEATURE=3)
+    import matplotlib.pyplot as plt
+
+    for key in ["data_as_pixels", "scatter", "feature_by_species"]:
+        entry = media(run, key, "image-file")
+        pixels = plt.imread(media_file(run, key))
+        assert pixels.shape[:2] == (entry["height"], entry["width"])
+    assert check_image(run, "scatter", (600, 400)).ok
+    assert not check_image(run, "scatter", (640, 480)).ok
+    hist = media(run, "feature_histogram", "histogram")
+    assert sum(hist["values"]) == 120 and len(hist["bins"]) == len(hist["values"]) + 1
+    split = load_split()
+    assert min(hist["bins"]) == pytest.approx(split.X_train[:, 3].min())  # the feature asked for
+    table = load_table(run, "predictions")
+    assert len(table) == 30
+    assert list(table.columns[-3:]) == ["actual", "predicted", "confidence"]
+    assert set(table["actual"]) <= set(CLASSES)
+
+
+def test_04_refuses_a_feature_that_does_not_exist(offline, tmp_path):
+    with pytest.raises(pm.PapermillExecutionError, match="HIST_FEATURE must be 0..3, got 7"):
+        _run_notebook("04_figures", tmp_path, HIST_FEATURE=7)
+    assert not (tmp_path / "wandb").exists() or read_runs(tmp_path / "wandb") == []
+
+
+def test_05_stores_all_five_charts_with_class_names(offline, tmp_path):
+    run = _run_notebook("05_sklearn_plots", tmp_path, MODEL="LinearDiscriminantAnalysis")
+    for key, columns in SKLEARN_CHARTS.items():
+        table = load_table(run, key)
+        assert list(table.columns) == columns, key
+        assert len(table) > 0
+    for key, column in [
+        ("class_proportions", "class"),
+        ("confusion_matrix", "Actual"),
+        ("confusion_matrix", "Predicted"),
+        ("roc_table", "class"),
+        ("precision_recall_table", "class"),
+    ]:
+        assert sorted(set(load_table(run, key)[column])) == CLASSES, key
+    counts = load_table(run, "class_proportions").groupby("dataset")["count"].sum()
+    assert counts.to_dict() == {"test": 30, "train": 120}
+    assert load_table(run, "confusion_matrix")["Count"].sum() == 30
+    assert check_chart_labels(run, CLASSES).ok
+    assert not check_chart_labels(run, ["a", "b", "c"]).ok
+    fig = plot_sklearn_charts(run)
+    assert [ax.get_title() for ax in fig.axes[:5]] == [
+        "class proportions",
+        "learning curve",
+        "ROC",
+        "precision-recall",
+        "confusion matrix",
+    ]
+
+
+@pytest.fixture(scope="module")
+def predictions():
+    split = load_split()
+    model = make_model("LogisticRegression").fit(split.X_train, split.y_train)
+    return split, model.predict(split.X_test), model.predict_proba(split.X_test)
+
+
+def test_good_plot_inputs_pass(predictions):
+    split, _, probas = predictions
+    check_plot_inputs(split.y_test, probas, split.class_names)
+
+
+def test_feature_names_as_labels_are_refused(predictions):
+    split, _, probas = predictions
+    with pytest.raises(ValueError, match="4 labels for 3 classes: give one class name per"):
+        check_plot_inputs(split.y_test, probas, split.feature_names)
+
+
+def test_too_few_labels_are_refused(predictions):
+    split, _, probas = predictions
+    with pytest.raises(ValueError, match="2 labels for 3 classes"):
+        check_plot_inputs(split.y_test, probas, ["setosa", "versicolor"])
+
+
+def test_probabilities_of_the_wrong_shape_are_refused(predictions):
+    split, predicted, probas = predictions
+    with pytest.raises(ValueError, match=r"shape \(30, 3\) expected, got \(30,\)"):
+        check_plot_inputs(split.y_test, predicted, split.class_names)
+    with pytest.raises(ValueError, match=r"shape \(30, 3\) expected, got \(29, 3\)"):
+        check_plot_inputs(split.y_test, probas[1:], split.class_names)
+    with pytest.raises(ValueError, match="rows of y_probas must sum to 1"):
+        check_plot_inputs(split.y_test, np.eye(3)[predicted] * 2, split.class_names)
+
+
+def test_missing_media_names_what_was_logged():
+    run = {"summary": {"scatter": {"_type": "image-file", "path": "x.png"}, "accuracy": 1.0}}
+    with pytest.raises(KeyError, match="the run has no media 'roc_table'; it logged: scatter"):
+        media(run, "roc_table")
+    with pytest.raises(TypeError, match="'scatter' is a image-file, not a histogram"):
+        media(run, "scatter", "histogram")
