@@ -178,3 +178,58 @@ def check_image(run: dict[str, Any] | None, key: str, size: tuple[int, int]) -> 
                 result.missing.append(f"{found}, not {size[0]}x{size[1]}")
     print(result)
     return result
+
+
+def check_names(project: str, entity: str | None = None) -> None:
+    """Refuse a project or entity name that W&B would reject, before ``wandb.init``.
+
+    The project rules are wandb's own (its settings validator); the usual mistake is
+    ``project="team/iris"``: the team is the *entity*, given separately.
+    """
+    import wandb
+
+    if not isinstance(project, str) or not project.strip():
+        raise ValueError("project must be a non-empty name, e.g. project='iris-course'")
+    if entity is not None and (not isinstance(entity, str) or not entity.strip()):
+        raise ValueError(
+            f"entity must be a user or team name, or None for your default entity; got {entity!r}"
+        )
+    if entity is not None and any(ch in entity for ch in "/\\ "):
+        raise ValueError(f"entity {entity!r} must be one user or team name, without / or spaces")
+    try:
+        wandb.Settings(project=project)
+    except Exception as exc:
+        hint = ""
+        if "/" in project:
+            team, _, name = project.partition("/")
+            hint = f" To log into team {team!r}, use entity={team!r}, project={name!r}."
+        message = getattr(exc, "message", None) or str(exc).splitlines()[-1]
+        raise ValueError(f"{message}.{hint}") from None
+
+
+def check_sweep_runs(runs: list[dict[str, Any]], config: dict[str, Any], count: int) -> CheckResult:
+    """Check a sweep stored ``count`` finished runs, each config inside the declared ranges."""
+    result = CheckResult()
+    if len(runs) == count:
+        result.found.append(f"{count} runs stored")
+    else:
+        result.missing.append(f"{len(runs)} runs stored, {count} expected")
+    metric = (config.get("metric") or {}).get("name")
+    for run in runs:
+        problems = _inspect(run, metrics=[metric] if metric else []).missing
+        stored = run.get("config") or {}
+        for name, spec in config["parameters"].items():
+            value = stored.get(name)
+            if "values" in spec and value not in spec["values"]:
+                problems.append(f"{name}={value!r} is not one of {spec['values']}")
+            elif "value" in spec and value != spec["value"]:
+                problems.append(f"{name}={value!r}, not {spec['value']!r}")
+            elif "min" in spec and not (
+                isinstance(value, (int, float)) and spec["min"] <= value <= spec["max"]
+            ):
+                problems.append(f"{name}={value!r} is outside {spec['min']}..{spec['max']}")
+        result.missing += [f"run {run.get('run_id')}: {p}" for p in problems]
+    if runs and not result.missing:
+        result.found.append("every config lies inside the declared parameter ranges")
+    print(result)
+    return result

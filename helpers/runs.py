@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-RUN_COLUMNS = ["id", "name", "project", "entity", "group", "job_type", "tags", "state"]
+RUN_COLUMNS = ["id", "name", "project", "entity", "group", "job_type", "tags", "notes", "state"]
 
 
 def wandb_dir(path: str | os.PathLike[str] | None = None) -> Path:
@@ -78,6 +78,12 @@ def run_file(path: str | os.PathLike[str] | Any) -> Path:
     if len(found) != 1:
         raise FileNotFoundError(f"no single run-*.wandb log in {path} (found {len(found)})")
     return found[0]
+
+
+def find_run(run_id: str, path: str | os.PathLike[str] | None = None) -> Path | None:
+    """The log of the run with id ``run_id`` under a wandb folder, or None if it was not stored."""
+    found = sorted(wandb_dir(path).glob(f"*run-*-{run_id}/run-{run_id}.wandb"))
+    return found[-1] if found else None
 
 
 def run_files(path: str | os.PathLike[str] | None = None) -> list[Path]:
@@ -155,6 +161,7 @@ def _row(run: dict[str, Any]) -> dict[str, Any]:
         "group": run.get("group"),
         "job_type": run.get("job_type"),
         "tags": ", ".join(run.get("tags") or []),
+        "notes": run.get("notes"),
         "state": run.get("state"),
     }
     row.update({f"config.{k}": v for k, v in (run.get("config") or {}).items()})

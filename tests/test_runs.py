@@ -42,7 +42,7 @@ def test_runs_are_read_back_as_wandb_stored_them(offline, tmp_path):
     assert latest_run(offline)["run_id"] == runs[-1]["run_id"]
 
     table = runs_table(offline, sort_by="accuracy")
-    assert list(table.columns[:8]) == [
+    assert list(table.columns[:9]) == [
         "id",
         "name",
         "project",
@@ -50,6 +50,7 @@ def test_runs_are_read_back_as_wandb_stored_them(offline, tmp_path):
         "group",
         "job_type",
         "tags",
+        "notes",
         "state",
     ]
     assert list(table["config.model"]) == ["KNeighborsClassifier", "LogisticRegression"]
