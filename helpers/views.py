@@ -112,3 +112,46 @@ def plot_sklearn_charts(run: dict[str, Any]) -> Figure:
     )
     axes[4].set_title("confusion matrix")
     return fig
+
+
+def parallel_coordinates(table: pd.DataFrame, params: list[str], metric: str) -> Axes:
+    """One line per run across its hyperparameters and metric, coloured by the metric.
+
+    The website's parallel-coordinates panel, drawn from a :func:`helpers.runs.runs_table`.
+    Each axis is scaled to its own range; categorical values are spread evenly.
+    """
+    columns = [f"config.{p}" for p in params] + [metric]
+    data = table[columns].dropna()
+    scaled, ticks = pd.DataFrame(index=data.index), []
+    for column in columns:
+        values = data[column]
+        if pd.api.types.is_numeric_dtype(values):
+            low, high = values.min(), values.max()
+            scaled[column] = (values - low) / ((high - low) or 1)
+            ticks.append([(0.0, f"{low:.3g}"), (1.0, f"{high:.3g}")])
+        else:
+            levels = sorted(values.unique())
+            spread = {v: i / max(len(levels) - 1, 1) for i, v in enumerate(levels)}
+            scaled[column] = values.map(spread)
+            ticks.append([(y, str(v)) for v, y in spread.items()])
+    fig, ax = plt.subplots(figsize=(2.2 * len(columns), 4), layout="constrained")
+    colour = plt.get_cmap("viridis")
+    rank = (data[metric] - data[metric].min()) / ((data[metric].max() - data[metric].min()) or 1)
+    x = range(len(columns))
+    for index in data.index:
+        ax.plot(x, scaled.loc[index], color=colour(rank[index]), alpha=0.8, marker="o")
+    for position, labels in zip(x, ticks, strict=True):
+        ax.axvline(position, color="grey", linewidth=0.8)
+        for y, text in labels:
+            ax.annotate(text, (position, y), xytext=(4, 0), textcoords="offset points", fontsize=8)
+    ax.set_xticks(list(x), [c.removeprefix("config.") for c in columns])
+    ax.set_yticks([])
+    ax.set_title(f"runs across their hyperparameters, coloured by {metric}")
+    fig.colorbar(
+        plt.cm.ScalarMappable(
+            cmap=colour, norm=plt.Normalize(data[metric].min(), data[metric].max())
+        ),
+        ax=ax,
+        label=metric,
+    )
+    return ax
