@@ -22,6 +22,12 @@ EXPECTED: dict[str, dict] = {
     "03_config": {"runs": 4, "metrics": COURSE, "config": ("model",)},
     "04_figures": {"runs": 1, "metrics": (), "config": ("model",)},
     "05_sklearn_plots": {"runs": 1, "metrics": (), "config": ("model",)},
+    "06_entities": {"runs": 3, "metrics": COURSE, "config": ("model",)},
+    "07_sweeps": {
+        "runs": 10,
+        "metrics": COURSE,
+        "config": ("model", "n_neighbors", "weights", "p"),
+    },
 }
 
 _saved_env: dict[str, str | None] = {}
