@@ -64,3 +64,31 @@ def test_unknown_model_stops_with_the_choices(offline, tmp_path, name):
         _execute(name, tmp_path, MODEL="SVC")
     assert "unknown model 'SVC'; choose one of: LogisticRegression" in str(error.value)
     assert not offline.exists() or read_runs(offline) == []
+
+
+@pytest.mark.parametrize(
+    "parameters, message",
+    [
+        ({"PROJECT": "iris-class/iris-course"}, "use entity='iris-class', project='iris-course'"),
+        ({"ENTITY": ""}, "entity must be a user or team name, or None"),
+    ],
+)
+def test_06_refuses_names_wandb_would_reject_before_any_run(offline, tmp_path, parameters, message):
+    with pytest.raises(pm.PapermillExecutionError) as error:
+        _execute("06_entities", tmp_path, **parameters)
+    assert message in str(error.value)
+    assert not offline.exists() or read_runs(offline) == []
+
+
+def test_07_refuses_a_bad_method_before_any_run(offline, tmp_path):
+    with pytest.raises(pm.PapermillExecutionError) as error:
+        _execute("07_sweeps", tmp_path, METHOD="foo")
+    assert "the sweep config is not valid" in str(error.value)
+    assert not offline.exists() or read_runs(offline) == []
+
+
+def test_07_bayes_rerun_with_two_workers(offline, tmp_path):
+    _execute("07_sweeps", tmp_path, METHOD="bayes", COUNT=4, WORKERS=2)
+    runs = read_runs(offline)
+    assert len({r["run_id"] for r in runs}) == 4
+    assert {r["job_type"] for r in runs} == {"sweep"}

@@ -1,0 +1,90 @@
+"""The command-line twin of notebook 07: run a sweep, online with an account, offline without.
+
+    python scripts/wandb_sweep.py [--config PATH] [--count N] [--workers N] [--method M]
+
+Online, it registers the sweep with ``wandb.sweep`` and runs ``wandb.agent`` (start more
+agents on other machines with ``wandb agent ENTITY/PROJECT/SWEEP_ID``). With no account it
+goes offline by itself and drives the same config through W&B's sweep engine. Any sweep
+config of the same form works: its parameters are hyperparameters of the model named
+by the ``model`` parameter (KNeighborsClassifier when absent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import wandb
+
+from helpers.data import load_split
+from helpers.metrics import evaluate
+from helpers.mode import choose_mode
+from helpers.models import make_model
+from helpers.runs import runs_table
+from helpers.sweep import load_sweep_config, local_sweep, validate_sweep_config
+
+PROJECT = "iris-course"
+MODE = "offline"
+
+
+def train() -> None:
+    """One sweep run: the hyperparameters arrive in ``run.config``; log the course metrics."""
+    data = load_split()
+    with wandb.init(project=PROJECT, mode=MODE) as run:
+        params = {key: value for key, value in run.config.items() if key != "model"}
+        model = make_model(run.config.get("model", "KNeighborsClassifier"), **params)
+        run.log(evaluate(model, data.X_train, data.y_train))
+
+
+def main(argv: list[str] | None = None) -> int:
+    global MODE, PROJECT
+    parser = argparse.ArgumentParser(description="Run a W&B sweep on the iris models.")
+    parser.add_argument("--config", help="sweep YAML (default: the course sweep)")
+    parser.add_argument("--count", type=int, default=10, help="number of runs (default: 10)")
+    parser.add_argument("--workers", type=int, default=1, help="offline runs side by side")
+    parser.add_argument("--method", choices=["grid", "random", "bayes"], help="override method")
+    parser.add_argument("--project", default=PROJECT, help="W&B project (default: %(default)s)")
+    parser.add_argument("--mode", choices=["online", "offline", "disabled"])
+    args = parser.parse_args(argv)
+    if args.count < 1 or args.workers < 1:
+        parser.error("--count and --workers must be at least 1")
+    try:
+        config = load_sweep_config(args.config)
+        if args.method:
+            config["method"] = args.method
+        validate_sweep_config(config)
+        for name in config["parameters"]:  # a typo in a parameter name fails here, not in run 1
+            if name != "model":
+                spec = config["parameters"].get("model", {})
+                make_model(
+                    spec.get("value", "KNeighborsClassifier"), **{name: _example(config, name)}
+                )
+        MODE = choose_mode(args.mode)
+    except (OSError, ValueError) as error:
+        print(f"wandb_sweep.py: error: {error}", file=sys.stderr)
+        return 2
+    PROJECT = args.project
+    if MODE == "online":
+        sweep_id = wandb.sweep(config, project=PROJECT)
+        print(f"more machines can join: wandb agent {sweep_id}")
+        wandb.agent(sweep_id, function=train, count=args.count)
+        return 0
+    runs = local_sweep(config, train, count=args.count, workers=args.workers)
+    metric = (config.get("metric") or {}).get("name", "accuracy")
+    table = runs_table(runs, sort_by=metric)
+    if len(table):
+        columns = ["id", *[f"config.{p}" for p in config["parameters"]], metric]
+        print(table[[c for c in columns if c in table]].to_string(index=False))
+    return 0
+
+
+def _example(config: dict, name: str) -> object:
+    """A value the sweep could give ``name``: checks the name exists on the model."""
+    spec = config["parameters"][name]
+    if "values" in spec:
+        return spec["values"][0]
+    return spec.get("value", spec.get("min"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""Offline sweeps through W&B's sweep engine, read back from the stored runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import wandb
+
+from helpers.checks import check_sweep_runs
+from helpers.runs import read_runs, runs_table
+from helpers.sweep import (
+    load_sweep_config,
+    local_sweep,
+    parameter_importance,
+    validate_sweep_config,
+)
+from tests.conftest import ROOT, run_python
+
+SCRIPT = str(ROOT / "scripts" / "wandb_sweep.py")
+
+
+def train():
+    """Log a made-up accuracy that depends on n_neighbors only (fast: no model)."""
+    with wandb.init(project="sweep-test") as run:
+        run.log({"accuracy": 1 - run.config["n_neighbors"] / 100, "f1": 0.5, "nll": 0.1})
+
+
+def test_course_sweep_of_10_runs_stays_inside_its_ranges(offline):
+    config = load_sweep_config()
+    runs = local_sweep(config, train, count=10, progress=False)
+    assert len(runs) == 10
+    stored = read_runs(offline)
+    assert sorted(r["run_id"] for r in stored) == sorted(r["run_id"] for r in runs)
+    assert check_sweep_runs(stored, config, 10).ok
+    assert len({r["group"] for r in stored}) == 1 and stored[0]["group"].startswith("knn-sweep-")
+    assert {r["job_type"] for r in stored} == {"sweep"}
+    for run in stored:  # the metric was computed from the config wandb stored
+        assert run["summary"]["accuracy"] == pytest.approx(1 - run["config"]["n_neighbors"] / 100)
+
+
+def test_check_sweep_runs_names_a_config_outside_the_ranges(offline):
+    config = load_sweep_config()
+    run = {
+        "run_id": "x",
+        "state": "finished",
+        "summary": {"accuracy": 0.9},
+        "config": {
+            "model": "KNeighborsClassifier",
+            "n_neighbors": 40,
+            "weights": "uniform",
+            "p": 4,
+        },
+    }
+    result = check_sweep_runs([run], config, 2)
+    assert not result.ok
+    text = str(result)
+    assert "1 runs stored, 2 expected" in text
+    assert "run x: n_neighbors=40 is outside 2..20" in text
+    assert "run x: p=4 is not one of [1, 2, 3]" in text
+
+
+def test_grid_sweep_stops_when_the_grid_is_exhausted(offline):
+    config = {
+        "method": "grid",
+        "metric": {"name": "accuracy", "goal": "maximize"},
+        "parameters": {
+            "n_neighbors": {"values": [3, 5]},
+            "weights": {"values": ["uniform", "distance"]},
+        },
+    }
+    runs = local_sweep(config, train, count=10, progress=False)
+    combos = {(r["config"]["n_neighbors"], r["config"]["weights"]) for r in runs}
+    assert len(runs) == 4 and len(combos) == 4
+
+
+def test_bayes_sweep_runs(offline):
+    config = {**load_sweep_config(), "method": "bayes"}
+    runs = local_sweep(config, train, count=4, progress=False)
+    assert len(runs) == 4
+    assert check_sweep_runs(runs, config, 4).ok
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"method": "foo"}, "'foo' is not one of ['bayes', 'random', 'grid'"),
+        ({"method": "custom"}, "method 'custom' cannot run without a W&B server"),
+        (
+            {"parameters": {"n_neighbors": {"distribution": "int_uniform"}}},
+            "invalid hyperparameter configuration: n_neighbors",
+        ),
+        ({"parameters": {"n_neighbors": {"min": 20, "max": 2}}}, "min 20 is not less than max 2"),
+    ],
+)
+def test_a_bad_config_is_refused_with_the_engines_message_and_no_run(offline, change, message):
+    config = {**load_sweep_config(), **change}
+    with pytest.raises(ValueError, match="the sweep config is not valid") as error:
+        local_sweep(config, train, count=3, progress=False)
+    assert message in str(error.value)
+    assert not offline.exists() or read_runs(offline) == []
+
+
+def test_bad_count_or_workers_are_refused(offline):
+    with pytest.raises(ValueError, match="count must be a whole number of runs >= 1, got 0"):
+        local_sweep(load_sweep_config(), train, count=0)
+    with pytest.raises(ValueError, match="workers must be a whole number >= 1, got 0"):
+        local_sweep(load_sweep_config(), train, count=1, workers=0)
+
+
+def test_a_failing_run_is_reported_and_the_sweep_goes_on(offline, capsys):
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        with wandb.init(project="sweep-test") as run:
+            if len(calls) == 2:
+                raise RuntimeError("diverged")
+            run.log({"accuracy": 0.9})
+
+    runs = local_sweep(load_sweep_config(), flaky, count=3, progress=False)
+    assert [r["state"] for r in runs].count("failed") == 1
+    assert "failed: RuntimeError: diverged" in capsys.readouterr().out
+
+
+def test_importance_ranks_the_parameter_that_drives_the_metric_first():
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(
+        {
+            "config.a": rng.integers(1, 20, 40),
+            "config.b": rng.choice(["x", "y"], 40),
+            "config.c": rng.integers(1, 4, 40),
+        }
+    )
+    table["accuracy"] = 1 - table["config.a"] / 40
+    importance = parameter_importance(table, "accuracy")
+    assert importance.index[0] == "a"
+    assert importance.loc["a", "importance"] > 0.8
+    assert importance.loc["a", "correlation"] == pytest.approx(-1.0)
+    assert set(importance.index) == {"a", "b=x", "b=y", "c"}
+    with pytest.raises(KeyError, match="no metric 'f1' in the runs"):
+        parameter_importance(table, "f1")
+
+
+def test_parallel_workers_make_as_many_distinct_runs_as_one(offline, tmp_path):
+    counts = {}
+    for workers in (1, 2):
+        folder = tmp_path / f"w{workers}"
+        folder.mkdir()
+        result = run_python(
+            "",
+            folder,
+            {"WANDB_DIR": str(folder)},
+            args=[SCRIPT, "--count", "6", "--workers", str(workers)],
+        )
+        assert result.returncode == 0, result.stderr
+        runs = read_runs(folder / "wandb")
+        counts[workers] = len({r["run_id"] for r in runs})
+        assert all(r["state"] == "finished" for r in runs)
+        assert check_sweep_runs(runs, load_sweep_config(), 6).ok
+    assert counts == {1: 6, 2: 6}
+
+
+def test_script_refuses_a_bad_config_file(offline, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("method: foo\nparameters:\n  n_neighbors: {values: [3]}\n")
+    result = run_python("", tmp_path, args=[SCRIPT, "--config", str(bad)])
+    assert result.returncode == 2
+    assert (
+        "the sweep config is not valid" in result.stderr and "'foo' is not one of" in result.stderr
+    )
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("method: random\nparameters:\n  n_neighbour: {values: [3]}\n")
+    result = run_python("", tmp_path, args=[SCRIPT, "--config", str(typo)])
+    assert result.returncode == 2 and "has no hyperparameter 'n_neighbour'" in result.stderr
+    missing = run_python("", tmp_path, args=[SCRIPT, "--config", str(tmp_path / "none.yaml")])
+    assert missing.returncode == 2 and "no sweep config at" in missing.stderr
+    assert not (tmp_path / "wandb").exists()
+
+
+def test_runs_table_of_a_sweep_sorts_best_first(offline):
+    runs = local_sweep(load_sweep_config(), train, count=5, progress=False)
+    table = runs_table(runs, sort_by="accuracy")
+    assert list(table["accuracy"]) == sorted(table["accuracy"], reverse=True)
+    assert validate_sweep_config(load_sweep_config())["method"] == "random"
