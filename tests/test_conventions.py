@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
+import tomllib
 
 import nbformat
 import pytest
-import tomllib
 import yaml
 
 from tests.conftest import NOTEBOOKS, ROOT
@@ -83,3 +84,41 @@ def test_environment_yml_matches_pyproject():
             name, spec = _split(item)
             listed[name] = spec
     assert listed == wanted
+
+
+def test_badges_links_and_readme_table_are_current():
+    """Rerunning the generator would change nothing (else: python scripts/notebook_links.py)."""
+    result = subprocess.run(
+        [sys.executable, "scripts/notebook_links.py", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def test_each_badge_points_at_its_own_notebook(path):
+    repo = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+    owner_name = repo.removeprefix("https://github.com/")
+    first = nbformat.read(path, as_version=4).cells[0].source
+    colab = re.findall(r"\]\((https://colab\.research\.google\.com/github/[^)]+)\)", first)
+    binder = re.findall(r"\]\((https://mybinder\.org/v2/gh/[^)]+)\)", first)
+    assert colab == [
+        f"https://colab.research.google.com/github/{owner_name}/blob/main/notebooks/{path.name}"
+    ]
+    assert binder == [
+        f"https://mybinder.org/v2/gh/{owner_name}/main?labpath=notebooks%2F{path.name}"
+    ]
+    setup = nbformat.read(path, as_version=4).cells[1].source
+    assert f"git+https://github.com/{owner_name}" in setup
+
+
+def test_readme_lists_every_notebook_with_its_badges():
+    readme = (ROOT / "README.md").read_text()
+    for path in NOTEBOOK_PATHS:
+        assert f"](notebooks/{path.name})" in readme
+        assert f"blob/main/notebooks/{path.name})" in readme
+        assert f"labpath=notebooks%2F{path.name})" in readme
+    assert "make run" in readme and "make test" in readme
