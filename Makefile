@@ -1,13 +1,15 @@
 # make run   executes every notebook offline into outputs/ and prints the runs they logged
 # make lab   opens JupyterLab on notebooks/
 # make test  sets up and runs the whole test suite (what CI runs)
+# make rerun NB=03_config PARAM=MODEL VALUES="LogisticRegression KNeighborsClassifier"
+#            reruns a notebook once per value into outputs/ and prints one table of runs
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 OUT    ?= outputs
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: run lab test lint bench clean
+.PHONY: run lab test lint bench rerun links clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +40,14 @@ lint: $(VENV)/.installed
 
 test: $(VENV)/.installed lint
 	$(PY) -m pytest -n 2 --nbmake notebooks tests
+
+rerun: $(VENV)/.installed
+	@test -n "$(NB)" -a -n "$(PARAM)" -a -n "$(VALUES)" || \
+	  { echo 'usage: make rerun NB=03_config PARAM=MODEL VALUES="LogisticRegression KNeighborsClassifier"'; exit 2; }
+	$(PY) -m helpers.batch $(NB) $(PARAM) $(VALUES) --out $(OUT)
+
+links: $(VENV)/.installed
+	$(PY) scripts/notebook_links.py
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/series.py
