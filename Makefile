@@ -37,6 +37,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/codespell
+	$(VENV)/bin/nbstripout --verify notebooks/*.ipynb
 
 test: $(VENV)/.installed lint
 	$(PY) -m pytest -n 2 --nbmake notebooks tests
