@@ -2,16 +2,18 @@
 
     python scripts/wandb_sweep.py [--config PATH] [--count N] [--workers N] [--method M]
 
-Online, it registers the sweep with ``wandb.sweep`` and runs ``wandb.agent`` (start more
-agents on other machines with ``wandb agent ENTITY/PROJECT/SWEEP_ID``). With no account it
-goes offline by itself and drives the same config through W&B's sweep engine. Any sweep
-config of the same form works: its parameters are hyperparameters of the model named
+Online, it registers the sweep with ``wandb.sweep`` and runs ``wandb.agent``. More machines
+join with ``wandb agent ENTITY/PROJECT/SWEEP_ID`` from the repository folder: the agent starts
+this script once per run (the config's ``program``), and it then trains that one run.
+With no account it goes offline by itself and drives the same config through W&B's sweep
+engine. Any sweep config of the same form works: its parameters are hyperparameters of the model named
 by the ``model`` parameter (KNeighborsClassifier when absent).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import wandb
@@ -46,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project", default=PROJECT, help="W&B project (default: %(default)s)")
     parser.add_argument("--mode", choices=["online", "offline", "disabled"])
     args = parser.parse_args(argv)
+    if os.environ.get("WANDB_SWEEP_ID"):  # started by `wandb agent`: train the one run it chose
+        MODE = choose_mode(args.mode)
+        train()
+        return 0
     if args.count < 1 or args.workers < 1:
         parser.error("--count and --workers must be at least 1")
     try:
@@ -66,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     PROJECT = args.project
     if MODE == "online":
         sweep_id = wandb.sweep(config, project=PROJECT)
-        print(f"more machines can join: wandb agent {sweep_id}")
+        print(f"more machines can join, from the repository folder: wandb agent {sweep_id}")
         wandb.agent(sweep_id, function=train, count=args.count)
         return 0
     runs = local_sweep(config, train, count=args.count, workers=args.workers)

@@ -183,3 +183,29 @@ def test_runs_table_of_a_sweep_sorts_best_first(offline):
     table = runs_table(runs, sort_by="accuracy")
     assert list(table["accuracy"]) == sorted(table["accuracy"], reverse=True)
     assert validate_sweep_config(load_sweep_config())["method"] == "random"
+
+
+def test_a_run_started_by_wandb_agent_trains_the_config_it_was_given(offline, tmp_path):
+    """`wandb agent` runs the config's program with WANDB_SWEEP_ID and the chosen parameters."""
+    params = tmp_path / "params.yaml"
+    params.write_text(
+        "model: {value: KNeighborsClassifier}\nn_neighbors: {value: 7}\n"
+        "weights: {value: distance}\np: {value: 1}\n"
+    )
+    config = load_sweep_config()
+    assert config["program"] == "scripts/wandb_sweep.py"
+    result = run_python(
+        "",
+        ROOT,
+        {"WANDB_SWEEP_ID": "abc123", "WANDB_SWEEP_PARAM_PATH": str(params)},
+        args=[config["program"]],
+    )
+    assert result.returncode == 0, result.stderr
+    [run] = read_runs(offline)
+    assert run["config"] == {
+        "model": "KNeighborsClassifier",
+        "n_neighbors": 7,
+        "weights": "distance",
+        "p": 1,
+    }
+    assert 0.9 < run["summary"]["accuracy"] <= 1
