@@ -6,8 +6,8 @@ Online, it registers the sweep with ``wandb.sweep`` and runs ``wandb.agent``. Mo
 join with ``wandb agent ENTITY/PROJECT/SWEEP_ID`` from the repository folder: the agent starts
 this script once per run (the config's ``program``), and it then trains that one run.
 With no account it goes offline by itself and drives the same config through W&B's sweep
-engine. Any sweep config of the same form works: its parameters are hyperparameters of the model named
-by the ``model`` parameter (KNeighborsClassifier when absent).
+engine. Any sweep config of the same form works: its parameters are hyperparameters of
+the model named by the ``model`` parameter (KNeighborsClassifier when absent).
 """
 
 from __future__ import annotations
