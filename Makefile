@@ -26,7 +26,7 @@ run: $(VENV)/.installed
 	@for nb in $(NOTEBOOKS); do \
 	  echo "== $$nb"; \
 	  WANDB_MODE=offline WANDB_DIR=$(CURDIR)/$(OUT) WANDB_SILENT=true $(PY) -m papermill \
-	    --cwd notebooks --no-progress-bar $$nb $(OUT)/$$(basename $$nb) || exit 1; \
+	    --cwd notebooks --no-progress-bar --log-level WARNING $$nb $(OUT)/$$(basename $$nb) || exit 1; \
 	done
 	@$(PY) -m helpers $(OUT)/wandb
 

@@ -1,6 +1,7 @@
-"""Time the series: each notebook, the whole series, offline against disabled, and run read-back.
+"""Time the series: each notebook, the whole series, offline against disabled, run read-back,
+the offline sweep and (optionally) the whole test suite.
 
-    python benchmarks/series.py [--workers N] [--repeat N]
+    python benchmarks/series.py [--workers N] [--repeat N] [--make-test]
 
 Figures are printed, never asserted: the machines are shared and noisy, so compare
 the ratios measured in one run rather than seconds across runs.
@@ -78,10 +79,59 @@ def read_back(count: int = 10) -> tuple[float, float]:
     return ours, cli
 
 
+def sweep_costs(count: int = 10) -> dict[str, float]:
+    """Where a 10-run offline sweep spends its time: engine, wandb start-up, training, analysis."""
+    with tempfile.TemporaryDirectory() as tmp:
+        code = f"""
+import json, time, warnings
+warnings.simplefilter("ignore")
+import wandb
+from helpers.data import load_split
+from helpers.metrics import evaluate
+from helpers.models import make_model
+from helpers.runs import runs_table
+from helpers.sweep import _engine, load_sweep_config, local_sweep, parameter_importance
+data, config, costs = load_split(), load_sweep_config(), {{}}
+def train():
+    with wandb.init(project="bench") as run:
+        params = {{k: v for k, v in run.config.items() if k != "model"}}
+        run.log(evaluate(make_model(run.config["model"], **params), data.X_train, data.y_train))
+start = time.perf_counter()
+runs = local_sweep(config, train, count={count}, progress=False)
+costs["sweep (runs, read back)"] = time.perf_counter() - start
+start = time.perf_counter()
+parameter_importance(runs_table(runs, sort_by="accuracy"), "accuracy")
+costs["table + importance"] = time.perf_counter() - start
+start = time.perf_counter()
+for _ in range({count}):
+    _engine().next_run(config, [])
+costs["  of which: engine suggestions"] = time.perf_counter() - start
+start = time.perf_counter()
+for _ in range({count}):
+    evaluate(make_model("KNeighborsClassifier"), data.X_train, data.y_train)
+costs["  of which: 10-fold CV"] = time.perf_counter() - start
+print(json.dumps(costs))
+"""
+        env = {**os.environ, "WANDB_MODE": "offline", "WANDB_DIR": tmp, "WANDB_SILENT": "true"}
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+        ).stdout
+    import json
+
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def make_test() -> float:
+    start = time.perf_counter()
+    subprocess.run(["make", "test"], cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=1, help="notebooks run side by side")
     parser.add_argument("--repeat", type=int, default=1, help="repeat each series, keep medians")
+    parser.add_argument("--make-test", action="store_true", help="also time the whole `make test`")
     args = parser.parse_args()
 
     results: dict[str, list[tuple[float, dict[str, float]]]] = {"offline": [], "disabled": []}
@@ -102,6 +152,17 @@ def main() -> None:
         f"read back 10 runs: helpers.runs {ours:.2f} s, 10 x `wandb leet inspect` {cli:.2f} s "
         f"(ratio {cli / ours:.1f}x)"
     )
+    costs = sweep_costs()
+    total = costs["sweep (runs, read back)"] + costs["table + importance"]
+    per_run = costs["sweep (runs, read back)"] / 10
+    print(
+        f"offline sweep of 10 runs, read back, table and importance: {total:.2f} s "
+        f"({per_run:.2f} s a run)"
+    )
+    for name, seconds in costs.items():
+        print(f"  {name:<34}{seconds:>6.2f} s")
+    if args.make_test:
+        print(f"make test: {make_test():.1f} s")
 
 
 if __name__ == "__main__":
