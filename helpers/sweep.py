@@ -4,8 +4,8 @@ Online, ``wandb.sweep`` + ``wandb.agent`` run a sweep: W&B's server picks each r
 hyperparameters. Offline or with no account there is no server (even ``WANDB_MODE=offline``
 sweeps need one), so :func:`local_sweep` asks W&B's open-source sweep engine
 (``sweeps.next_run``, installed by ``wandb[sweeps]``) instead, and starts each run the
-way ``wandb.agent`` does: it sets ``WANDB_RUN_ID`` and ``WANDB_SWEEP_PARAM_PATH``, resets
-wandb, and calls the same ``train()`` function. ``train`` cannot tell the difference.
+way ``wandb.agent`` does: it sets ``WANDB_RUN_ID`` and ``WANDB_SWEEP_PARAM_PATH``, has wandb
+read them, and calls the same ``train()`` function. ``train`` cannot tell the difference.
 """
 
 from __future__ import annotations
@@ -67,6 +67,23 @@ def validate_sweep_config(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
+def _reload_wandb_settings() -> None:
+    """Make wandb read the ``WANDB_*`` variables again before the next ``wandb.init``.
+
+    ``wandb.agent`` calls ``wandb.teardown()`` for this, which also stops the wandb-core
+    service: the next run then waits ~0.3 s for a new one. Reloading the settings of the
+    running setup does the same job and keeps the service; teardown is the fallback.
+    """
+    import wandb
+    from wandb.sdk import wandb_setup
+
+    reload = getattr(wandb_setup.singleton(), "_load_settings", None)
+    try:
+        reload(system_settings_path=None, disable_sagemaker=False)
+    except Exception:  # another wandb version: do what wandb.agent does
+        wandb.teardown()
+
+
 def _one_run(train: Callable[[], Any], params: dict[str, Any], run_id: str, group: str) -> None:
     """Start one run as ``wandb.agent`` does: environment, a fresh wandb, then ``train()``."""
     import wandb
@@ -85,7 +102,7 @@ def _one_run(train: Callable[[], Any], params: dict[str, Any], run_id: str, grou
         WANDB_JOB_TYPE="sweep",
     )
     try:
-        wandb.teardown()  # wandb reads these variables when it starts
+        _reload_wandb_settings()
         try:
             train()
         finally:
@@ -98,7 +115,7 @@ def _one_run(train: Callable[[], Any], params: dict[str, Any], run_id: str, grou
                 os.environ[key] = value
         param_path.unlink(missing_ok=True)
         folder.rmdir()
-        wandb.teardown()
+        _reload_wandb_settings()  # later runs outside the sweep get their own id again
 
 
 def local_sweep(

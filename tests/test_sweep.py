@@ -209,3 +209,12 @@ def test_a_run_started_by_wandb_agent_trains_the_config_it_was_given(offline, tm
         "p": 1,
     }
     assert 0.9 < run["summary"]["accuracy"] <= 1
+
+
+def test_a_run_after_the_sweep_is_a_new_run_outside_the_sweep(offline):
+    runs = local_sweep(load_sweep_config(), train, count=2, progress=False)
+    after = wandb.init(project="sweep-test", config={"n_neighbors": 3})
+    after.finish()
+    assert after.id not in {r["run_id"] for r in runs}
+    assert after.group in (None, "")
+    assert len(read_runs(offline)) == 3
