@@ -134,12 +134,14 @@ def read_runs(
 ) -> list[dict[str, Any]]:
     """Read several runs side by side: a list of runs or run folders, or a whole wandb folder.
 
-    Runs of a disabled wandb stored nothing and are left out.
+    Runs of a disabled wandb stored nothing: they are left out, and one line says so.
     """
     if runs is None or isinstance(runs, (str, os.PathLike)):
         sources: list[Any] = list(run_files(runs))
     else:
         sources = [r for r in runs if not getattr(r, "disabled", False)]
+        if len(sources) < len(runs):
+            print("wandb is disabled, so nothing was stored to read back.")
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(read_run, sources))
 
