@@ -23,11 +23,14 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-def run_notebook(path: Path, mode: str) -> float:
-    """Execute one notebook with papermill in a fresh folder; return its wall time."""
+def run_notebook(path: Path, mode: str) -> tuple[float, dict[str, float]]:
+    """Execute one notebook with papermill in a fresh folder: wall time, and seconds per cell."""
+    import nbformat
+
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "WANDB_MODE": mode, "WANDB_DIR": tmp, "WANDB_SILENT": "true"}
         env.pop("WANDB_API_KEY", None)
+        out = Path(tmp) / path.name
         start = time.perf_counter()
         subprocess.run(
             [
@@ -38,21 +41,34 @@ def run_notebook(path: Path, mode: str) -> float:
                 "--cwd",
                 tmp,
                 str(path),
-                str(Path(tmp) / path.name),
+                str(out),
             ],
             env=env,
             check=True,
             capture_output=True,
             stdin=subprocess.DEVNULL,
         )
-        return time.perf_counter() - start
+        wall = time.perf_counter() - start
+        cells = {
+            c.source: c.metadata.get("papermill", {}).get("duration") or 0.0
+            for c in nbformat.read(out, as_version=4).cells
+            if c.cell_type == "code"
+        }
+    return wall, cells
 
 
 def series(mode: str, workers: int) -> tuple[float, dict[str, float]]:
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        walls = pool.map(run_notebook, NOTEBOOKS, [mode] * len(NOTEBOOKS))
-        times = {path.stem: wall for path, wall in zip(NOTEBOOKS, walls, strict=True)}
+        results = list(pool.map(run_notebook, NOTEBOOKS, [mode] * len(NOTEBOOKS)))
+    times = {path.stem: wall for path, (wall, _) in zip(NOTEBOOKS, results, strict=True)}
+    times["compare"] = sum(  # notebook 03's every-model loop and its table
+        seconds
+        for path, (_, cells) in zip(NOTEBOOKS, results, strict=True)
+        if path.stem == "03_config"
+        for source, seconds in cells.items()
+        if "compare_runs" in source
+    )
     return time.perf_counter() - start, times
 
 
@@ -147,6 +163,8 @@ def main() -> None:
     total_dis = statistics.median(r[0] for r in results["disabled"])
     print(f"{'series (wall)':<22}{total_off:>10.2f}{total_dis:>12.2f}   workers={args.workers}")
     print(f"offline / disabled = {total_off / total_dis:.2f}")
+    compare = statistics.median(r[1]["compare"] for r in results["offline"])
+    print(f"03_config: every-model loop, its table and check (cells) = {compare:.2f} s offline")
     ours, cli = read_back()
     print(
         f"read back 10 runs: helpers.runs {ours:.2f} s, 10 x `wandb leet inspect` {cli:.2f} s "
