@@ -61,6 +61,11 @@ def validate_sweep_config(config: dict[str, Any]) -> dict[str, Any]:
         problems.append(f"method {method!r} cannot run without a W&B server: use one of {METHODS}")
     if method == "bayes" and "metric" not in config:
         problems.append("a bayes sweep needs a metric to model")
+    if not problems:  # what only the search itself checks (e.g. a float range in a grid)
+        try:
+            _engine().next_run(config, [])
+        except (ValueError, KeyError, TypeError) as exc:
+            problems.append(str(exc))
     if problems:
         listed = "\n".join(f"- {p}" for p in dict.fromkeys(problems))
         raise ValueError(f"the sweep config is not valid:\n{listed}")

@@ -92,3 +92,31 @@ def test_07_bayes_rerun_with_two_workers(offline, tmp_path):
     runs = read_runs(offline)
     assert len({r["run_id"] for r in runs}) == 4
     assert {r["job_type"] for r in runs} == {"sweep"}
+
+
+@pytest.mark.parametrize(
+    "notebook", sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.stem
+)
+def test_every_notebook_refuses_a_project_wandb_would_reject(offline, tmp_path, notebook):
+    with pytest.raises(pm.PapermillExecutionError) as error:
+        _execute(notebook.stem, tmp_path, PROJECT="my-team/iris")
+    assert "Invalid project name 'my-team/iris'" in str(error.value)
+    assert "use entity='my-team', project='iris'" in str(error.value)
+    assert not offline.exists() or read_runs(offline) == []
+
+
+def test_06_takes_students_as_one_comma_separated_string(offline, tmp_path):
+    _execute("06_entities", tmp_path, STUDENTS="ada, grace")
+    runs = read_runs(offline)
+    assert sorted(r["name"].split("-")[0] for r in runs) == ["ada", "grace"]
+
+
+def test_07_grid_rerun(offline, tmp_path):
+    _execute("07_sweeps", tmp_path, METHOD="grid", COUNT=3)
+    runs = read_runs(offline)
+    assert len(runs) == 3
+    # a grid never repeats a combination (a random search may)
+    assert (
+        len({(r["config"]["n_neighbors"], r["config"]["weights"], r["config"]["p"]) for r in runs})
+        == 3
+    )
