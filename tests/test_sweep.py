@@ -91,6 +91,10 @@ def test_bayes_sweep_runs(offline):
             "invalid hyperparameter configuration: n_neighbors",
         ),
         ({"parameters": {"n_neighbors": {"min": 20, "max": 2}}}, "min 20 is not less than max 2"),
+        (
+            {"method": "grid", "parameters": {"n_neighbors": {"min": 0.5, "max": 2.5}}},
+            "Parameter n_neighbors is a disallowed type with grid search",
+        ),
     ],
 )
 def test_a_bad_config_is_refused_with_the_engines_message_and_no_run(offline, change, message):
