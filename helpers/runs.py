@@ -195,9 +195,18 @@ def runs_table(
 
 
 def overview(run: dict[str, Any]) -> dict[str, Any]:
-    """The facts of the web Overview tab, from a run read with :func:`read_run`."""
+    """The facts of the web Overview tab, from a run read with :func:`read_run`.
+
+    A run started from a notebook has no script: wandb stores the notebook's name when
+    Jupyter tells it, else ``<python with no main file>``, and the kernel's own arguments.
+    """
     env = run.get("environment", {})
     program = env.get("program") or env.get("code_path") or ""
+    in_notebook = program.startswith("<") or program.endswith(".ipynb")
+    if in_notebook:
+        command = f"(a notebook kernel) {program}"
+    else:
+        command = " ".join(["python", Path(program).name, *env.get("args", [])]) if program else ""
     return {
         "run": run.get("run_id"),
         "project": run.get("project"),
@@ -205,9 +214,7 @@ def overview(run: dict[str, Any]) -> dict[str, Any]:
         "started": run.get("start_time"),
         "python": env.get("python"),
         "git commit": (env.get("git") or {}).get("commit", "(not a git repository)"),
-        "command": " ".join(["python", Path(program).name, *env.get("args", [])])
-        if program
-        else "",
+        "command": command,
         "program": program,
         "host": env.get("host"),
         "os": env.get("os"),

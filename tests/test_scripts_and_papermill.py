@@ -6,7 +6,7 @@ import papermill as pm
 import pytest
 
 from helpers.models import MODEL_NAMES
-from helpers.runs import read_runs
+from helpers.runs import overview, read_runs
 from tests.conftest import NOTEBOOKS, ROOT, run_python
 
 SCRIPT = str(ROOT / "scripts" / "wandb_script.py")
@@ -48,6 +48,9 @@ def test_02_reruns_with_each_model(offline, tmp_path, model):
     [run] = read_runs(offline)
     assert run["config"]["model"] == model
     assert set(run["summary"]) >= {"accuracy", "f1", "nll"}
+    facts = overview(run)
+    assert facts["command"].startswith("(a notebook kernel)")
+    assert facts["python"].startswith("CPython 3.")
 
 
 @pytest.mark.parametrize("model", MODEL_NAMES)
