@@ -122,3 +122,17 @@ def test_readme_lists_every_notebook_with_its_badges():
         assert f"blob/main/notebooks/{path.name})" in readme
         assert f"labpath=notebooks%2F{path.name})" in readme
     assert "make run" in readme and "make test" in readme
+
+
+def test_the_link_generator_refuses_a_notebook_without_its_markers(tmp_path):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import notebook_links
+    finally:
+        sys.path.pop(0)
+    with pytest.raises(ValueError, match="no <!-- badges --> marker"):
+        notebook_links._between("# 01 · Title\n", "badges", "x")
+    text = "a\n<!-- nav -->\nold\n<!-- /nav -->\nb"
+    once = notebook_links._between(text, "nav", "new")
+    assert once == "a\n<!-- nav -->\nnew\n<!-- /nav -->\nb"
+    assert notebook_links._between(once, "nav", "new") == once  # idempotent

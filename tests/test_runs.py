@@ -127,3 +127,13 @@ def test_the_runs_table_command(offline, tmp_path):
     assert "2 runs stored under" in result.stdout and "KNeighborsClassifier" in result.stdout
     empty = run_python("", ROOT, args=["-m", "helpers", str(tmp_path / "none")])
     assert empty.returncode == 1 and "no runs stored under" in empty.stdout
+
+
+def test_a_corrupt_run_log_is_reported_with_the_readers_message(tmp_path):
+    folder = tmp_path / "wandb" / "offline-run-20260101_000000-abc"
+    folder.mkdir(parents=True)
+    (folder / "run-abc.wandb").write_bytes(b"not a wandb log")
+    with pytest.raises(
+        RuntimeError, match="wandb leet inspect could not read .*run-abc.wandb: .*bad header"
+    ):
+        read_run(folder)

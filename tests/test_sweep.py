@@ -222,3 +222,27 @@ def test_a_run_after_the_sweep_is_a_new_run_outside_the_sweep(offline):
     assert after.id not in {r["run_id"] for r in runs}
     assert after.group in (None, "")
     assert len(read_runs(offline)) == 3
+
+
+def test_a_sweep_file_that_is_not_a_mapping_is_refused(tmp_path):
+    path = tmp_path / "list.yaml"
+    path.write_text("- method: random\n")
+    with pytest.raises(ValueError, match="list.yaml does not hold a sweep config"):
+        load_sweep_config(path)
+    with pytest.raises(FileNotFoundError, match="no sweep config at"):
+        load_sweep_config(tmp_path / "missing.yaml")
+
+
+def test_importance_needs_two_runs_and_a_varying_parameter():
+    one_run = pd.DataFrame({"config.a": [1], "accuracy": [0.5]})
+    with pytest.raises(ValueError, match="needs at least 2 runs and 1 varying parameter"):
+        parameter_importance(one_run, "accuracy")
+    constant = pd.DataFrame({"config.a": [1, 1], "accuracy": [0.5, 0.6]})
+    with pytest.raises(ValueError, match="needs at least 2 runs and 1 varying parameter"):
+        parameter_importance(constant, "accuracy")
+
+
+def test_script_refuses_a_count_below_one(offline, tmp_path):
+    result = run_python("", tmp_path, args=[SCRIPT, "--count", "0"])
+    assert result.returncode == 2
+    assert "--count and --workers must be at least 1" in result.stderr

@@ -125,3 +125,17 @@ def test_missing_media_names_what_was_logged():
         media(run, "roc_table")
     with pytest.raises(TypeError, match="'scatter' is a image-file, not a histogram"):
         media(run, "scatter", "histogram")
+
+
+def test_an_unreadable_image_file_fails_the_check(tmp_path, capsys):
+    media_dir = tmp_path / "files" / "media"
+    media_dir.mkdir(parents=True)
+    (media_dir / "scatter.png").write_bytes(b"not a png")
+    run = {
+        "dir": str(tmp_path),
+        "state": "finished",
+        "summary": {"scatter": {"_type": "image-file", "path": "media/scatter.png"}},
+    }
+    result = check_image(run, "scatter", (600, 400))
+    assert not result.ok
+    assert "✘ scatter.png is not a readable PNG" in capsys.readouterr().out
