@@ -71,6 +71,23 @@ def plot_histogram(run: dict[str, Any], key: str, ax: Axes | None = None) -> Axe
     return ax
 
 
+def stored_confusion_matrix(run: dict[str, Any]) -> pd.DataFrame:
+    """The confusion matrix ``wandb.sklearn.plot_confusion_matrix`` stored: true classes as rows.
+
+    That call writes each cell as ``[Predicted, Actual, Count]`` but fills ``Predicted``
+    with the true class and ``Actual`` with the prediction (it walks scikit-learn's
+    matrix, whose rows are the true classes, and names the row "Predicted"; wandb
+    issue #1104). So the rows here come from the column named ``Predicted``.
+    ``wandb.plot.confusion_matrix`` stores ``Actual`` and ``Predicted`` the right way round.
+    """
+    cells = load_table(run, "confusion_matrix")
+    labels = list(dict.fromkeys(cells["Predicted"]))
+    matrix = cells.pivot_table(index="Predicted", columns="Actual", values="Count", sort=False)
+    matrix = matrix.loc[labels, labels]
+    matrix.index.name, matrix.columns.name = "true class", "predicted class"
+    return matrix
+
+
 def plot_sklearn_charts(run: dict[str, Any]) -> Figure:
     """The five ``wandb.sklearn`` charts, drawn from the tables the run stored.
 
@@ -102,12 +119,8 @@ def plot_sklearn_charts(run: dict[str, Any]) -> Figure:
         )
     axes[3].set_title("precision-recall")
 
-    cells = tables["confusion_matrix"]
-    labels = list(dict.fromkeys(cells["Actual"]))
-    matrix = cells.pivot_table(index="Actual", columns="Predicted", values="Count").loc[
-        labels, labels
-    ]
-    ConfusionMatrixDisplay(matrix.to_numpy(), display_labels=labels).plot(
+    matrix = stored_confusion_matrix(run)
+    ConfusionMatrixDisplay(matrix.to_numpy(), display_labels=list(matrix.index)).plot(
         ax=axes[4], colorbar=False, xticks_rotation=30
     )
     axes[4].set_title("confusion matrix")

@@ -6,12 +6,20 @@ import matplotlib
 import numpy as np
 import papermill as pm
 import pytest
+from sklearn.metrics import confusion_matrix
 
 from helpers.checks import check_chart_labels, check_image, check_plot_inputs
 from helpers.data import load_split
 from helpers.models import make_model
 from helpers.runs import read_runs
-from helpers.views import SKLEARN_CHARTS, load_table, media, media_file, plot_sklearn_charts
+from helpers.views import (
+    SKLEARN_CHARTS,
+    load_table,
+    media,
+    media_file,
+    plot_sklearn_charts,
+    stored_confusion_matrix,
+)
 from tests.conftest import NOTEBOOKS
 
 matplotlib.use("Agg")
@@ -57,7 +65,7 @@ def test_04_refuses_a_feature_that_does_not_exist(offline, tmp_path):
 
 
 def test_05_stores_all_five_charts_with_class_names(offline, tmp_path):
-    run = _run_notebook("05_sklearn_plots", tmp_path, MODEL="LinearDiscriminantAnalysis")
+    run = _run_notebook("05_sklearn_plots", tmp_path, MODEL="LogisticRegression")
     for key, columns in SKLEARN_CHARTS.items():
         table = load_table(run, key)
         assert list(table.columns) == columns, key
@@ -74,6 +82,20 @@ def test_05_stores_all_five_charts_with_class_names(offline, tmp_path):
     assert counts.to_dict() == {"test": 30, "train": 120}
     assert load_table(run, "confusion_matrix")["Count"].sum() == 30
     assert check_chart_labels(run, CLASSES).ok
+
+    # The matrix read back has the true classes as rows, as scikit-learn computes it, even though
+    # wandb.sklearn stored the true class in the column it calls "Predicted".
+    split = load_split()
+    predicted = (
+        make_model("LogisticRegression").fit(split.X_train, split.y_train).predict(split.X_test)
+    )
+    truth = confusion_matrix(split.y_test, predicted)
+    assert truth.sum() - np.trace(truth) >= 1, "needs a mistake to tell rows from columns"
+    np.testing.assert_array_equal(stored_confusion_matrix(run).to_numpy(), truth)
+    newer = load_table(run, "conf_mat_table").pivot_table(
+        index="Actual", columns="Predicted", values="nPredictions"
+    )
+    np.testing.assert_array_equal(newer.loc[CLASSES, CLASSES].to_numpy(), truth)
     assert not check_chart_labels(run, ["a", "b", "c"]).ok
     fig = plot_sklearn_charts(run)
     assert [ax.get_title() for ax in fig.axes[:5]] == [
