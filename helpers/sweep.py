@@ -137,6 +137,7 @@ def local_sweep(
     many trainings side by side in worker processes. Every run joins one group named
     after the sweep. Returns the runs as stored (read back with ``wandb leet inspect``).
     """
+    from sklearn.exceptions import ConvergenceWarning
     from tqdm import tqdm  # a text bar: it shows in terminals, notebooks and CI logs alike
 
     validate_sweep_config(config)
@@ -177,7 +178,9 @@ def local_sweep(
         started = 0
         while started < count or pending:
             while started < count and len(pending) < workers:
-                suggestion = engine.next_run(config, history)
+                with warnings.catch_warnings():  # the bayes engine's GP fit on few runs warns
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    suggestion = engine.next_run(config, history)
                 if suggestion is None:  # a grid sweep has no more combinations
                     count = started
                     bar.total = count
