@@ -157,55 +157,60 @@ def local_sweep(
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    pending: dict[Future[None] | None, Any] = {}
+    pending: dict[Future[None], Any] = {}
 
-    def finish(suggestion: Any, run_id: str, error: BaseException | None) -> None:
-        found = find_run(run_id)
+    def finish(suggestion: Any, error: BaseException | None) -> None:
+        """Read the run back and tell the engine how it ended (bayes learns from it)."""
+        found = find_run(suggestion.name)
         run = read_run(found) if found else None
-        suggestion.state = (
-            "failed" if error or run is None or run["state"] != "finished" else "finished"
-        )
+        failed = error is not None or run is None or run["state"] != "finished"
+        suggestion.state = "failed" if failed else "finished"
         suggestion.summary_metrics = {
             k: v for k, v in (run or {}).get("summary", {}).items() if isinstance(v, (int, float))
         }
         if run is not None:
             stored.append(run)
         if error is not None:
-            print(f"run {run_id} failed: {type(error).__name__}: {error}")
+            print(f"run {suggestion.name} failed: {type(error).__name__}: {error}")
         bar.update()
 
-    with tqdm(total=count, desc=group, unit="run", disable=not progress) as bar:
-        started = 0
-        while started < count or pending:
-            while started < count and len(pending) < workers:
-                with warnings.catch_warnings():  # the bayes engine's GP fit on few runs warns
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    suggestion = engine.next_run(config, history)
-                if suggestion is None:  # a grid sweep has no more combinations
-                    count = started
-                    bar.total = count
-                    break
-                suggestion.state = "running"
-                suggestion.name = run_id = secrets.token_hex(4)
-                history.append(suggestion)
-                params = {k: v["value"] for k, v in suggestion.config.items()}
-                started += 1
-                if pool is None:
-                    error = None
-                    try:
-                        _one_run(train, params, run_id, group)
-                    except Exception as exc:  # the run is marked failed; the sweep goes on
-                        error = exc
-                    finish(suggestion, run_id, error)
-                else:
-                    pending[pool.submit(_one_run, train, params, run_id, group)] = suggestion
-            if pending:
-                done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                for future in done:
-                    suggestion = pending.pop(future)
-                    finish(suggestion, suggestion.name, future.exception())
-    if pool is not None:
-        pool.shutdown()
+    def launch() -> bool:
+        """Start the next run the engine suggests; False when it has none (a finished grid)."""
+        with warnings.catch_warnings():  # the bayes engine's GP fit on few runs warns
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            suggestion = engine.next_run(config, history)
+        if suggestion is None:
+            return False
+        suggestion.state, suggestion.name = "running", secrets.token_hex(4)
+        history.append(suggestion)
+        params = {k: v["value"] for k, v in suggestion.config.items()}
+        if pool is not None:
+            pending[pool.submit(_one_run, train, params, suggestion.name, group)] = suggestion
+            return True
+        error = None
+        try:
+            _one_run(train, params, suggestion.name, group)
+        except Exception as exc:  # the run is marked failed; the sweep goes on
+            error = exc
+        finish(suggestion, error)
+        return True
+
+    try:
+        with tqdm(total=count, desc=group, unit="run", disable=not progress) as bar:
+            started = 0
+            while started < count or pending:
+                while started < count and len(pending) < workers:
+                    if not launch():
+                        count = bar.total = started
+                        break
+                    started += 1
+                if pending:
+                    done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+                    for future in done:
+                        finish(pending.pop(future), future.exception())
+    finally:  # also on an interrupt: finished runs stay stored, queued ones are dropped
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     if not stored:
         print("no run was stored (is wandb disabled?): nothing to read back.")
     return stored
