@@ -15,6 +15,7 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pandas as pd
 import yaml
@@ -62,24 +63,18 @@ def rerun(notebook: Path, parameter: str, values: list[Any], out: Path) -> pd.Da
         folder = out / label
         folder.mkdir(parents=True, exist_ok=True)
         print(f"[{i}/{len(values)}] {parameter}={value!r} -> {out / label}.ipynb", flush=True)
-        saved = os.environ.get("WANDB_DIR")
-        os.environ["WANDB_DIR"] = str(folder.resolve())
         try:
-            papermill.execute_notebook(
-                str(notebook),
-                str(out / f"{label}.ipynb"),
-                parameters={parameter: value},
-                cwd=str(folder),
-                progress_bar=False,
-                kernel_name="python3",
-            )
+            with patch.dict(os.environ, {"WANDB_DIR": str(folder.resolve())}):
+                papermill.execute_notebook(
+                    str(notebook),
+                    str(out / f"{label}.ipynb"),
+                    parameters={parameter: value},
+                    cwd=str(folder),
+                    progress_bar=False,
+                    kernel_name="python3",
+                )
         except Exception as error:  # keep going: one bad value should not lose the others
             failures.append(f"{parameter}={value!r}: {str(error).strip().splitlines()[-1]}")
-        finally:
-            if saved is None:
-                os.environ.pop("WANDB_DIR", None)
-            else:
-                os.environ["WANDB_DIR"] = saved
         table = runs_table(read_runs(folder / "wandb")) if (folder / "wandb").exists() else None
         if table is not None and len(table):
             tables.append(table.assign(**{parameter: [value] * len(table)}))

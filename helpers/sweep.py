@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pandas as pd
 import yaml
@@ -93,34 +94,24 @@ def _one_run(train: Callable[[], Any], params: dict[str, Any], run_id: str, grou
     """Start one run as ``wandb.agent`` does: environment, a fresh wandb, then ``train()``."""
     import wandb
 
-    folder = Path(tempfile.mkdtemp(prefix="sweep-params-"))
-    param_path = folder / f"config-{run_id}.yaml"
-    param_path.write_text(yaml.safe_dump({k: {"value": v} for k, v in params.items()}))
-    saved = {
-        k: os.environ.get(k)
-        for k in ("WANDB_RUN_ID", "WANDB_SWEEP_PARAM_PATH", "WANDB_RUN_GROUP", "WANDB_JOB_TYPE")
-    }
-    os.environ.update(
-        WANDB_RUN_ID=run_id,
-        WANDB_SWEEP_PARAM_PATH=str(param_path),
-        WANDB_RUN_GROUP=group,
-        WANDB_JOB_TYPE="sweep",
-    )
-    try:
-        _reload_wandb_settings()
+    with tempfile.TemporaryDirectory(prefix="sweep-params-") as folder:
+        param_path = Path(folder) / f"config-{run_id}.yaml"
+        param_path.write_text(yaml.safe_dump({k: {"value": v} for k, v in params.items()}))
+        variables = {
+            "WANDB_RUN_ID": run_id,
+            "WANDB_SWEEP_PARAM_PATH": str(param_path),
+            "WANDB_RUN_GROUP": group,
+            "WANDB_JOB_TYPE": "sweep",
+        }
         try:
-            train()
+            with patch.dict(os.environ, variables):  # restored as they were, even on error
+                _reload_wandb_settings()
+                try:
+                    train()
+                finally:
+                    wandb.finish()
         finally:
-            wandb.finish()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        param_path.unlink(missing_ok=True)
-        folder.rmdir()
-        _reload_wandb_settings()  # later runs outside the sweep get their own id again
+            _reload_wandb_settings()  # later runs outside the sweep get their own id again
 
 
 def local_sweep(

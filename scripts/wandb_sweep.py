@@ -21,7 +21,7 @@ import wandb
 from helpers.data import load_split
 from helpers.metrics import evaluate
 from helpers.mode import choose_mode
-from helpers.models import make_model
+from helpers.models import make_model, model_params
 from helpers.runs import runs_table
 from helpers.sweep import load_sweep_config, local_sweep, validate_sweep_config
 
@@ -59,12 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.method:
             config["method"] = args.method
         validate_sweep_config(config)
-        for name in config["parameters"]:  # a typo in a parameter name fails here, not in run 1
-            if name != "model":
-                spec = config["parameters"].get("model", {})
-                make_model(
-                    spec.get("value", "KNeighborsClassifier"), **{name: _example(config, name)}
-                )
+        model = config["parameters"].get("model", {}).get("value", "KNeighborsClassifier")
+        names = [name for name in config["parameters"] if name != "model"]
+        model_params(model, **dict.fromkeys(names))  # a typo fails here, not in run 1
         MODE = choose_mode(args.mode)
     except (OSError, ValueError) as error:
         print(f"wandb_sweep.py: error: {error}", file=sys.stderr)
@@ -82,14 +79,6 @@ def main(argv: list[str] | None = None) -> int:
         columns = ["id", *[f"config.{p}" for p in config["parameters"]], metric]
         print(table[[c for c in columns if c in table]].to_string(index=False))
     return 0
-
-
-def _example(config: dict, name: str) -> object:
-    """A value the sweep could give ``name``: checks the name exists on the model."""
-    spec = config["parameters"][name]
-    if "values" in spec:
-        return spec["values"][0]
-    return spec.get("value", spec.get("min"))
 
 
 if __name__ == "__main__":
