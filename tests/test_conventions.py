@@ -11,7 +11,7 @@ import nbformat
 import pytest
 import yaml
 
-from tests.conftest import NOTEBOOKS, ROOT
+from tests.conftest import NOTEBOOKS, ROOT, run_python
 
 NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 
@@ -88,13 +88,7 @@ def test_environment_yml_matches_pyproject():
 
 def test_badges_links_and_readme_table_are_current():
     """Rerunning the generator would change nothing (else: python scripts/notebook_links.py)."""
-    result = subprocess.run(
-        [sys.executable, "scripts/notebook_links.py", "--check"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_python("", ROOT, args=["scripts/notebook_links.py", "--check"])
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -9,7 +9,6 @@ console output.
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import subprocess
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NOTEBOOKS, ROOT
+from tests.conftest import NOTEBOOKS, ROOT, run_python
 
 NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
@@ -60,7 +59,6 @@ def test_notebook_runs_alone_and_never_leaks_the_key(notebook, installed, tmp_pa
     shutil.copy(notebook, alone)
     key = secrets.token_hex(20)  # looks like a real key; made up for this test only
     env = {
-        **os.environ,
         "PYTHONPATH": str(installed),
         "WANDB_API_KEY": key,
         "WANDB_MODE": "offline",
@@ -68,34 +66,12 @@ def test_notebook_runs_alone_and_never_leaks_the_key(notebook, installed, tmp_pa
         "WANDB_CONFIG_DIR": str(tmp_path / "cfg"),
         "NETRC": str(tmp_path / "netrc"),
     }
-    where = subprocess.run(
-        [sys.executable, "-c", "import helpers; print(helpers.__file__)"],
-        cwd=alone,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    where = run_python("import helpers; print(helpers.__file__)", alone, env)
     assert where.stdout.startswith(str(installed)), "helpers must come from the installed copy"
 
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "papermill",
-            "--cwd",
-            str(alone),
-            "-k",
-            "python3",
-            str(alone / notebook.name),
-            str(alone / f"executed-{notebook.name}"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=300,
-    )
+    papermill = ["-m", "papermill", "--cwd", str(alone), "-k", "python3"]
+    executed = [str(alone / notebook.name), str(alone / f"executed-{notebook.name}")]
+    result = run_python("", alone, env, args=papermill + executed)
     assert result.returncode == 0, result.stderr[-3000:]
     assert sorted(p.name for p in alone.iterdir() if p.suffix == ".ipynb") == sorted(
         [notebook.name, f"executed-{notebook.name}"]
