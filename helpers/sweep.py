@@ -46,7 +46,15 @@ def load_sweep_config(path: str | os.PathLike[str] | None = None) -> dict[str, A
     path = Path(path) if path else COURSE_SWEEP
     if not path.is_file():
         raise FileNotFoundError(f"no sweep config at {path}")
-    config = yaml.safe_load(path.read_text())
+    try:
+        config = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:  # one line: the file, the line and what is wrong
+        mark = getattr(error, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ValueError(f"{path}{where} is not valid YAML: {problem}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a text file") from None
     if not isinstance(config, dict):
         raise ValueError(f"{path} does not hold a sweep config (a YAML mapping)")
     return config
@@ -198,12 +206,15 @@ def _one_run(train: Callable[[], Any], params: dict[str, Any], run_id: str, grou
         try:
             with patch.dict(os.environ, variables):  # restored as they were, even on error
                 _reload_wandb_settings()
+                _STATE["in_run"] = True
                 try:
-                    _STATE["in_run"] = True
                     train()
-                finally:
+                except BaseException:  # a run train() left open ended badly: not "finished"
                     _STATE["in_run"] = False
-                    wandb.finish()
+                    wandb.finish(exit_code=1)
+                    raise
+                _STATE["in_run"] = False
+                wandb.finish()
         finally:
             _reload_wandb_settings()  # later runs outside the sweep get their own id again
             _end_quiet_stop()

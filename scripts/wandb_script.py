@@ -9,6 +9,7 @@ anywhere; `wandb sync` uploads the run later.
 from __future__ import annotations
 
 import argparse
+import sys
 
 import wandb
 
@@ -37,9 +38,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)  # a bad --model exits here with code 2: no run is started
-    mode = choose_mode(args.mode)
+    try:
+        mode = choose_mode(args.mode)  # a bad WANDB_MODE or key, or online with no key
+    except ValueError as error:
+        print(f"wandb_script.py: error: {error}", file=sys.stderr)
+        return 2
     data = load_split()
     run = wandb.init(
         project=args.project,
@@ -52,7 +57,8 @@ def main(argv: list[str] | None = None) -> None:
     run.log(scores)
     run.finish()
     print(" | ".join(f"{name} {value:.4f}" for name, value in scores.items()))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
