@@ -108,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         declared_parameter(notebook, args.parameter)
         values = [_value(v) for v in args.values]
         out = Path(args.out)
-        check_writable(out)  # wandb would otherwise put the runs in a shared temporary folder
+        check_writable(
+            out, "choose another --out"
+        )  # wandb would otherwise put the runs in a shared temporary folder
     except (OSError, ValueError) as error:
         parser.error(str(error))
     table = rerun(notebook, args.parameter, values, out)

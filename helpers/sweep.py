@@ -241,7 +241,7 @@ def _cap_workers(workers: int, count: int) -> int:
     return capped
 
 
-def check_writable(folder: Path) -> None:
+def check_writable(folder: Path, fix: str = "set WANDB_DIR to a folder you can write") -> None:
     """Fail in one line when runs cannot be written to ``folder``.
 
     wandb would otherwise fall back to a shared temporary folder, where the sweep
@@ -253,8 +253,7 @@ def check_writable(folder: Path) -> None:
             pass
     except OSError as error:
         raise ValueError(
-            f"cannot write runs to {folder} ({error.strerror or error}): set WANDB_DIR to a "
-            "folder you can write"
+            f"cannot write runs to {folder} ({error.strerror or error}): {fix}"
         ) from None
 
 
