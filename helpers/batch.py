@@ -20,8 +20,7 @@ from unittest.mock import patch
 import pandas as pd
 import yaml
 
-from helpers.runs import read_runs, runs_table
-from helpers.sweep import check_writable
+from helpers.runs import check_writable, read_runs, runs_table
 
 
 def find_notebook(name: str) -> Path:

@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,22 @@ def wandb_dir(path: str | os.PathLike[str] | None = None) -> Path:
     if path is not None:
         return Path(path)
     return Path(os.environ.get("WANDB_DIR") or ".") / "wandb"
+
+
+def check_writable(folder: Path, fix: str = "set WANDB_DIR to a folder you can write") -> None:
+    """Fail in one line when runs cannot be written to ``folder``.
+
+    wandb would otherwise fall back to a shared temporary folder, where the sweep
+    (and ``python -m helpers``) would never find the runs.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise ValueError(
+            f"cannot write runs to {folder} ({error.strerror or error}): {fix}"
+        ) from None
 
 
 def _leet(run_file: Path, *flags: str) -> list[str]:
@@ -192,7 +209,7 @@ def read_run(path: str | os.PathLike[str] | Any) -> dict[str, Any]:
     return _judge(summary, log)
 
 
-def _read_or_explain(source: Any) -> dict[str, Any]:
+def read_or_explain(source: Any) -> dict[str, Any]:
     """:func:`read_run`, or a row that says why the run could not be read (never an error)."""
     try:
         return read_run(source)
@@ -241,7 +258,7 @@ def read_runs(
         if len(sources) < len(runs):
             print("wandb is disabled, so nothing was stored to read back.")
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        found = list(pool.map(_read_or_explain, sources))
+        found = list(pool.map(read_or_explain, sources))
     damaged = [r for r in found if r.get("state") in DAMAGED]
     if damaged:
         states = ", ".join(

@@ -28,7 +28,7 @@ from unittest.mock import patch
 import pandas as pd
 import yaml
 
-from helpers.runs import _read_or_explain, find_run, wandb_dir
+from helpers.runs import check_writable, find_run, read_or_explain, wandb_dir
 
 COURSE_SWEEP = Path(__file__).with_name("sweep.yaml")
 METHODS = ("grid", "random", "bayes")
@@ -241,22 +241,6 @@ def _cap_workers(workers: int, count: int) -> int:
     return capped
 
 
-def check_writable(folder: Path, fix: str = "set WANDB_DIR to a folder you can write") -> None:
-    """Fail in one line when runs cannot be written to ``folder``.
-
-    wandb would otherwise fall back to a shared temporary folder, where the sweep
-    (and ``python -m helpers``) would never find the runs.
-    """
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as error:
-        raise ValueError(
-            f"cannot write runs to {folder} ({error.strerror or error}): {fix}"
-        ) from None
-
-
 @contextlib.contextmanager
 def _seeded(seed: int | None, index: int) -> Iterator[None]:
     """Make the engine's ``index``-th suggestion reproducible, then restore the caller's state.
@@ -420,7 +404,7 @@ def local_sweep(
     def finish(suggestion: Any, error: BaseException | None) -> None:
         """Read the run back and tell the engine how it ended (bayes learns from it)."""
         found = find_run(suggestion.name, folder)
-        run = _read_or_explain(found) if found else None
+        run = read_or_explain(found) if found else None
         failed = error is not None or run is None or run["state"] != "finished"
         suggestion.state = "failed" if failed else "finished"
         suggestion.summary_metrics = {
