@@ -138,18 +138,21 @@ def test_damaged_run_files_each_get_a_row_and_the_table_survives(offline, tmp_pa
     good = sorted(offline.glob("offline-run-*"))
     damaged_copies(good[0])
 
-    runs = {r["run_id"]: r for r in read_runs(offline)}
+    runs = {Path(r["dir"]).name: r for r in read_runs(offline)}
     assert len(runs) == 6  # nothing lost
     for run in good:
-        stored = runs[run.name.rsplit("-", 1)[-1]]
+        stored = runs[run.name]
         assert stored["state"] == "finished" and stored["summary"]["accuracy"] == 0.9
-    assert runs["noise"]["state"] == "unreadable"
-    assert "bad header" in runs["noise"]["reason"]
-    assert runs["seven"]["state"] == "crashed"
-    assert "holds no run record" in runs["seven"]["reason"]
-    assert runs["empty"]["state"] == "crashed" and "log is empty" in runs["empty"]["reason"]
-    [truncated] = [r for r in runs.values() if r.get("folder", "").endswith("-trunc")]
-    assert truncated["state"] == "crashed" and "no exit record" in truncated["reason"]
+    damaged = {name.rsplit("-", 1)[-1]: run for name, run in runs.items() if "20260101" in name}
+    assert damaged["noise"]["state"] == "unreadable"
+    assert "bad header" in damaged["noise"]["reason"]
+    assert damaged["noise"]["run_id"] == "noise"  # named after its folder
+    assert damaged["seven"]["state"] == "crashed"
+    assert "holds no run record" in damaged["seven"]["reason"]
+    assert damaged["empty"]["state"] == "crashed"
+    assert "log is empty" in damaged["empty"]["reason"]
+    assert damaged["trunc"]["state"] == "crashed"
+    assert "no exit record" in damaged["trunc"]["reason"]
 
     result = run_python("", ROOT, args=["-m", "helpers", str(offline)])
     assert result.returncode == 1  # some runs were not read back complete
@@ -327,7 +330,7 @@ def test_workers_are_capped_at_the_runs_and_the_cores(offline, tmp_path, capsys)
     assert result.returncode == 0, result.stderr
     workers = "1 worker" if cores == 1 else f"{cores} workers"
     assert f"using {workers}, not 100: this machine has {cores} cores" in result.stdout
-    assert len(read_runs(offline)) == count
+    assert len(read_runs(offline)) == 1 + count
 
 
 def test_a_sweep_file_with_a_yaml_error_names_the_file_and_line(offline, tmp_path):
