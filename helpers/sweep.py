@@ -76,7 +76,8 @@ def validate_sweep_config(config: dict[str, Any]) -> dict[str, Any]:
         problems.append("a bayes sweep needs a metric to model")
     if not problems:  # what only the search itself checks (e.g. a float range in a grid)
         try:
-            _engine().next_run(config, [])
+            with _seeded(0, 0):  # a trial suggestion: leave the caller's generators as they were
+                _engine().next_run(config, [])
         except (ValueError, KeyError, TypeError) as exc:
             problems.append(str(exc))
     if problems:
