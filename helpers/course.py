@@ -8,22 +8,127 @@ The notebook then writes the lesson's own ``wandb.init(mode=MODE, ...)``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from helpers.mode import choose_mode
+from helpers.mode import SetupError, choose_mode, colab_secret
+
+
+def _whole(low: int) -> Callable[[str, Any], None]:
+    def check(name: str, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise SetupError(f"{name} must be a whole number >= {low}, got {value!r}")
+
+    return check
+
+
+def _choice(*allowed: str) -> Callable[[str, Any], None]:
+    def check(name: str, value: Any) -> None:
+        if value not in allowed:
+            listed = ", ".join(repr(a) for a in allowed)
+            raise SetupError(f"{name} must be one of {listed}, got {value!r}")
+
+    return check
+
+
+def _name(name: str, value: Any) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise SetupError(f"{name} must be a non-empty name, got {value!r}")
+
+
+def _names(name: str, value: Any) -> None:
+    if isinstance(value, str):  # papermill -p STUDENTS "ada, grace" passes one string
+        value = [part for part in value.split(",") if part.strip()]
+    if not isinstance(value, (list, tuple)) or not value:
+        raise SetupError(f"{name} must be a list of names, e.g. ['ada', 'grace'], got {value!r}")
+    for item in value:
+        _name(f"each of {name}", item)
+
+
+def _project(name: str, value: Any) -> None:
+    from helpers.checks import check_names
+
+    try:
+        check_names(value)
+    except ValueError as error:
+        raise SetupError(f"{name}: {error}") from None
+
+
+def _entity(name: str, value: Any) -> None:
+    if value is None:
+        return
+    from helpers.checks import check_names
+
+    try:
+        check_names("iris-course", value)
+    except ValueError as error:
+        raise SetupError(f"{name}: {error}") from None
+
+
+def _model(name: str, value: Any) -> None:
+    from helpers.models import MODEL_NAMES
+
+    _choice(*MODEL_NAMES)(name, value)
+
+
+def _feature(name: str, value: Any) -> None:
+    _whole(0)(name, value)
+    if value > 3:
+        raise SetupError(f"{name} must be a feature number 0..3 (iris has 4 features), got {value}")
+
+
+# Every parameter a notebook of the series declares, with what it must be.
+PARAMETERS: dict[str, Callable[[str, Any], None]] = {
+    "PROJECT": _project,
+    "ENTITY": _entity,
+    "MODE": _choice("", "online", "offline", "disabled"),
+    "MODEL": _model,
+    "SEED": _whole(0),
+    "COUNT": _whole(1),
+    "WORKERS": _whole(1),
+    "METHOD": _choice("", "grid", "random", "bayes"),
+    "GROUP": _name,
+    "STUDENTS": _names,
+    "HIST_FEATURE": _feature,
+}
+
+
+def check_parameters(**parameters: Any) -> None:
+    """Refuse a parameter value of the wrong kind with one line, before any run starts.
+
+    papermill passes ``-p COUNT ten`` as the string ``"ten"``: without this the notebook
+    would fail far below with a TypeError that names neither the parameter nor the fix.
+    """
+    for name, value in parameters.items():
+        if name not in PARAMETERS:
+            raise SetupError(f"unknown parameter {name}; known: {', '.join(PARAMETERS)}")
+        PARAMETERS[name](name, value)
+
+
+def quiet_wandb() -> None:
+    """Keep wandb's console block (banner, history, summary, sync hint) out of the notebook.
+
+    Only notebook 02 teaches that block; elsewhere twenty lines per run would bury the
+    lesson. wandb's own ``silent`` setting does it, for every later run in this process.
+    """
+    import wandb
+
+    wandb.setup(settings=wandb.Settings(silent=True))
 
 
 def setup(*, MODE: str = "", show_console: bool = False, **parameters: Any) -> str:
     """Validate the notebook's parameters, choose the mode, and return it for ``wandb.init``.
 
     Call it with the parameters cell's names: ``MODE = setup(PROJECT=PROJECT, MODEL=MODEL,
-    MODE=MODE)``. ``show_console`` keeps wandb's console block (notebook 02 teaches it).
+    MODE=MODE)``. In Colab it reads the ``WANDB_API_KEY`` secret first; with a key it goes
+    online only if the server accepts it within seconds. ``show_console`` keeps wandb's
+    console block (notebook 02 teaches it).
     """
-    from helpers.checks import check_names
-    from helpers.models import check_model_name
-
-    if "PROJECT" in parameters:
-        check_names(parameters["PROJECT"])
-    if "MODEL" in parameters:
-        check_model_name(parameters["MODEL"])
-    return choose_mode(MODE or None)
+    check_parameters(MODE=MODE, **parameters)
+    colab_secret()
+    mode = choose_mode(MODE or None)
+    if mode == "disabled":
+        print("wandb: disabled, so nothing is stored; the checks will say so.")
+    elif not show_console:
+        quiet_wandb()
+    return mode

@@ -1,48 +1,141 @@
-"""Choose online, offline or disabled, and never leave a student at a prompt nobody can answer.
+"""Choose online, offline or disabled, and never leave a student waiting on a prompt or a network.
 
-``wandb.init`` in online mode with no API key asks for one. In a terminal or in
-JupyterLab a person can answer; under papermill, nbmake or CI nobody can, and the
-notebook fails or waits. This module decides the mode up front, says why in one line,
-and leaves the actual ``wandb.init(mode=...)`` call to the notebook.
+``wandb.init`` in online mode with no API key asks for one; with a key but no network it
+retries for minutes and then fails with advice that sends students the wrong way. This
+module decides the mode up front and says why in one line: online only when a key exists
+*and* the W&B server answers it within a few seconds, offline otherwise (with the
+``wandb sync`` command for later). It leaves the actual ``wandb.init(mode=...)`` to the
+notebook or script.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import sys
+import tempfile
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 MODES = ("online", "offline", "disabled")
 # Older spellings that wandb still accepts for WANDB_MODE.
 _ALIASES = {"dryrun": "offline", "run": "online"}
+# How long the server may take to answer before we go offline. wandb itself would retry
+# for about two minutes; a student on a train should not wait for that.
+PROBE_SECONDS = 6.0
+COLAB_SECRET = "WANDB_API_KEY"
+_colab_key: str | None = None  # the key read from the Colab secret, to name its source
 
-HOW_TO_GO_ONLINE = (
-    "to go online, run `wandb login` in a terminal (or set WANDB_API_KEY) and rerun; "
-    "`wandb sync` uploads the offline runs later"
-)
+
+class SetupError(ValueError):
+    """A setting that stops the course before any run starts: a bad mode, key, folder or parameter.
+
+    In a notebook IPython shows only this one line (no traceback wall): the message names
+    the fix, and a stack of frames would hide it. Scripts print it and exit with status 2.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+
+
+class KeyRefused(SetupError):  # noqa: N818 (what students read: "KeyRefused: ...")
+    """The W&B server answered, and refused the API key: nothing can run online with it."""
+
+
+def server_host() -> str:
+    """The W&B server wandb logs into: ``WANDB_BASE_URL``, wandb's settings, or its default."""
+    from wandb.sdk import wandb_setup
+
+    return str(wandb_setup.singleton().settings.base_url).rstrip("/")
+
+
+def key_page() -> str:
+    """The page where wandb itself tells you to create an API key, for the server it uses.
+
+    wandb's login prompt prints ``<app url>/authorize``; we build the same address from the
+    same settings, so the course's text and wandb's prompt never name different sites.
+    """
+    from wandb.sdk.lib.wbauth.host_url import HostUrl
+
+    return HostUrl(server_host()).app_url + "/authorize"
+
+
+def colab_secret() -> str | None:
+    """In Colab, put the ``WANDB_API_KEY`` secret into the environment; say why when it can't.
+
+    Each Colab notebook runs in its own runtime, so every notebook reads the secret itself.
+    Returns where the key came from ("the Colab secret"), or None. Outside Colab, or when
+    ``WANDB_API_KEY`` is already set, it does nothing.
+    """
+    if "google.colab" not in sys.modules or os.environ.get("WANDB_API_KEY"):
+        return None
+    try:
+        from google.colab import userdata
+
+        value = userdata.get(COLAB_SECRET)
+    except Exception as error:  # Colab's own classes: SecretNotFoundError, NotebookAccessError...
+        kind = type(error).__name__
+        if kind == "NotebookAccessError":
+            print(
+                f"wandb: your {COLAB_SECRET} secret exists but this notebook may not read it: "
+                "open 🔑 Secrets in the left bar, switch on 'Notebook access' for it, and rerun."
+            )
+        elif kind != "SecretNotFoundError":
+            print(f"wandb: could not read the Colab secret {COLAB_SECRET} ({kind}).")
+        return None
+    if not value:
+        return None
+    global _colab_key
+    _colab_key = os.environ["WANDB_API_KEY"] = value.strip()
+    return "the Colab secret"
+
+
+def _find_key() -> tuple[str, str] | None:
+    """The API key wandb would use and where it found it, without prompting; None if none.
+
+    wandb's own lookup does the finding (environment, ``~/.netrc``, its settings), so the
+    answer matches what ``wandb.init`` would do. A malformed key is refused here.
+    """
+    from wandb.errors import AuthenticationError
+    from wandb.sdk.lib.wbauth import authenticate
+
+    try:
+        auth = authenticate.authenticate_session(
+            host=server_host(), source="helpers.mode", prompt=False, update_session=False
+        )
+    except AuthenticationError as exc:
+        raise SetupError(
+            f"the W&B API key wandb found is not valid: {exc} Copy it again from "
+            f"{key_page()} and run `wandb login --relogin` (or set WANDB_API_KEY)."
+        ) from None
+    if auth is None:
+        return None
+    key = getattr(auth, "api_key", None)
+    if key and key == _colab_key:
+        source = "the Colab secret"
+    elif os.environ.get("WANDB_API_KEY"):
+        source = "WANDB_API_KEY"
+    elif key and _netrc_has(key):
+        source = "~/.netrc (wandb login)"
+    else:
+        source = "wandb's settings"
+    return key or "", source
+
+
+def _netrc_has(key: str) -> bool:
+    path = Path(os.environ.get("NETRC") or Path.home() / ".netrc")
+    try:
+        return key in path.read_text()
+    except OSError:
+        return False
 
 
 def has_credentials() -> bool:
-    """True when wandb itself would find an API key (env var, ~/.netrc or its settings).
-
-    It asks wandb's own lookup, without prompting and without touching the session,
-    so the answer matches what ``wandb.init`` would do. A key that is present but
-    malformed is reported here, before any run starts.
-    """
-    from wandb.errors import AuthenticationError
-    from wandb.sdk import wandb_setup
-    from wandb.sdk.lib.wbauth import authenticate
-
-    base_url = wandb_setup.singleton().settings.base_url
-    try:
-        auth = authenticate.authenticate_session(
-            host=base_url, source="helpers.mode", prompt=False, update_session=False
-        )
-    except AuthenticationError as exc:
-        raise ValueError(
-            f"the W&B API key wandb found is not valid: {exc} "
-            "Copy the 40-character key again from https://wandb.ai/authorize."
-        ) from None
-    return auth is not None
+    """True when wandb itself would find an API key (env var, ~/.netrc or its settings)."""
+    return _find_key() is not None
 
 
 def can_prompt() -> bool:
@@ -62,27 +155,114 @@ def can_prompt() -> bool:
     return sys.stdin is not None and sys.stdin.isatty() and sys.stderr.isatty()
 
 
-def choose_mode(requested: str | None = None, quiet: bool = False) -> str:
-    """Return the wandb mode to pass to ``wandb.init(mode=...)``.
+def probe(host: str, key: str, timeout: float | None = None) -> int | str:
+    """Ask the server who owns ``key``: the HTTP status it answered, or why there was none.
 
-    Order: ``requested`` (e.g. a notebook parameter), then ``WANDB_MODE``, then
-    online when wandb can find credentials, else offline with one line saying so.
+    One small GraphQL ``Viewer`` query, bounded by ``timeout`` in all (name lookup
+    included, which urllib cannot bound by itself, hence the thread).
+    """
+    timeout = PROBE_SECONDS if timeout is None else timeout
+    silence = f"no answer within {timeout:g} s"
+    body = json.dumps({"query": "query Viewer { viewer { id entity } }"}).encode()
+    token = base64.b64encode(f"api:{key}".encode()).decode()
+    request = urllib.request.Request(
+        f"{host}/graphql",
+        data=body,
+        headers={"Content-Type": "application/json", "Authorization": f"Basic {token}"},
+    )
+    answer: list[int | str] = []
+
+    def ask() -> None:
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                answer.append(response.status)
+        except urllib.error.HTTPError as error:
+            answer.append(error.code)
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            reason = getattr(error, "reason", error)
+            timed_out = isinstance(reason, TimeoutError)
+            answer.append(silence if timed_out else str(reason) or type(reason).__name__)
+
+    thread = threading.Thread(target=ask, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return answer[0] if answer else silence
+
+
+def check_writable(folder: str | os.PathLike[str] | None = None) -> Path:
+    """Refuse a run folder wandb could not write, before wandb silently falls back to /tmp.
+
+    wandb writes runs to ``$WANDB_DIR/wandb`` (or ``./wandb``); when it cannot, it uses a
+    shared temporary folder where nobody looks, so the runs seem lost.
+    """
+    root = Path(folder or os.environ.get("WANDB_DIR") or ".")
+    target = root / "wandb"
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=target):
+            pass
+    except OSError as error:
+        raise SetupError(
+            f"cannot write runs to {target} ({error.strerror or error}): set WANDB_DIR to a "
+            "folder you can write, or run from one"
+        ) from None
+    return target
+
+
+def choose_mode(requested: str | None = None, quiet: bool = False) -> str:
+    """Return the wandb mode to pass to ``wandb.init(mode=...)``, with one line saying why.
+
+    Order: ``requested`` (e.g. a notebook parameter), then ``WANDB_MODE``, then online
+    when wandb finds a key and the server accepts it, else offline. A refused key stops
+    here (:class:`KeyRefused`); a server that does not answer means offline.
     """
     source = "requested mode" if requested else "WANDB_MODE"
     value = (requested or os.environ.get("WANDB_MODE") or "").strip().lower()
-    if value:
-        mode = _ALIASES.get(value, value)
-        if mode not in MODES:
-            raise ValueError(f"{source} is {value!r}; use one of: {', '.join(MODES)}")
-        if mode == "online" and not can_prompt() and not has_credentials():
-            raise ValueError(
+    mode = _ALIASES.get(value, value)
+    if mode and mode not in MODES:
+        raise SetupError(f"{source} is {value!r}; use one of: {', '.join(MODES)}")
+    if mode == "disabled":
+        return mode
+    folder = check_writable()
+    if mode == "offline":
+        return mode
+    sync = f"upload them later with `wandb sync --sync-all` in {folder}"
+    found = _find_key()
+    if found is None:
+        if mode == "online" and not can_prompt():
+            raise SetupError(
                 f"{source} is online but no API key was found and nobody can be asked for one: "
                 "set WANDB_API_KEY, run `wandb login`, or use WANDB_MODE=offline"
             )
-        return mode
-    if has_credentials():
-        return "online"
+        if mode == "online":
+            return mode  # wandb.init asks for the key itself
+        if not quiet:
+            where = "" if can_prompt() else " and no terminal to ask for one"
+            how = (
+                f"add a {COLAB_SECRET} secret (🔑 in the left bar)"
+                if "google.colab" in sys.modules
+                else "run `wandb login` in a terminal (or set WANDB_API_KEY)"
+            )
+            print(
+                f"wandb: no API key found{where}, so runs are saved offline; to go online, "
+                f"{how} and rerun; {sync}."
+            )
+        return "offline"
+    key, key_source = found
+    host = server_host()
+    answer = probe(host, key)
+    if answer in (401, 403):
+        raise KeyRefused(
+            f"the W&B server at {host} refused the API key from {key_source} (HTTP {answer}): "
+            f"replace it with `wandb login --relogin` (new key at {key_page()}), "
+            "or set WANDB_MODE=offline to work offline"
+        )
+    if isinstance(answer, str):
+        message = f"could not reach the W&B server at {host} ({answer})"
+        if mode == "online":
+            raise SetupError(f"{source} is online but wandb {message}: use WANDB_MODE=offline")
+        print(f"wandb: {message}, so runs are saved offline; {sync}.")
+        return "offline"
     if not quiet:
-        where = "" if can_prompt() else " and no terminal to ask for one"
-        print(f"wandb: no API key found{where}, so runs are saved offline; {HOW_TO_GO_ONLINE}.")
-    return "offline"
+        print(f"wandb: online at {host}, with the API key from {key_source}.")
+    return "online"

@@ -1,0 +1,79 @@
+"""The setup call of every notebook: bad parameters refused in one line, the mode, quiet wandb."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import course
+from helpers.mode import SetupError
+
+
+@pytest.mark.parametrize(
+    "parameters, message",
+    [
+        ({"COUNT": "ten"}, "COUNT must be a whole number >= 1, got 'ten'"),
+        ({"COUNT": 0}, "COUNT must be a whole number >= 1, got 0"),
+        ({"WORKERS": True}, "WORKERS must be a whole number >= 1, got True"),
+        ({"SEED": -1}, "SEED must be a whole number >= 0, got -1"),
+        ({"SEED": 1.5}, "SEED must be a whole number >= 0, got 1.5"),
+        ({"HIST_FEATURE": "abc"}, "HIST_FEATURE must be a whole number >= 0, got 'abc'"),
+        ({"HIST_FEATURE": 7}, "HIST_FEATURE must be a feature number 0..3"),
+        ({"STUDENTS": 5}, "STUDENTS must be a list of names, e.g. ['ada', 'grace'], got 5"),
+        ({"STUDENTS": ["ada", ""]}, "each of STUDENTS must be a non-empty name, got ''"),
+        ({"GROUP": ""}, "GROUP must be a non-empty name, got ''"),
+        ({"METHOD": "grd"}, "METHOD must be one of '', 'grid', 'random', 'bayes', got 'grd'"),
+        ({"MODEL": "SVC"}, "MODEL must be one of 'LogisticRegression', "),
+        ({"MODE": "onlien"}, "MODE must be one of '', 'online', 'offline', 'disabled'"),
+        ({"PROJECT": "team/iris"}, "use entity='team', project='iris'"),
+        ({"ENTITY": "a b"}, "ENTITY: entity 'a b' must be one user or team name"),
+        ({"MODLE": "x"}, "unknown parameter MODLE; known: PROJECT, ENTITY, MODE"),
+    ],
+)
+def test_a_bad_parameter_is_one_line_before_any_run(offline, parameters, message):
+    with pytest.raises(SetupError) as caught:
+        course.setup(**parameters)
+    assert message in str(caught.value)
+    assert caught.value._render_traceback_() == [f"SetupError: {caught.value}"]
+    assert not offline.exists() or not list(offline.glob("*run-*"))
+
+
+def test_good_parameters_pass_and_papermill_strings_of_names_are_accepted(offline, capsys):
+    mode = course.setup(
+        PROJECT="iris-course",
+        ENTITY=None,
+        MODEL="KNeighborsClassifier",
+        SEED=0,
+        COUNT=10,
+        WORKERS=1,
+        METHOD="",
+        GROUP="lab-1",
+        STUDENTS="ada, grace",
+        HIST_FEATURE=3,
+        MODE="",
+    )
+    assert mode == "offline"
+
+
+def test_disabled_says_so_in_one_line(offline, monkeypatch, capsys):
+    monkeypatch.setenv("WANDB_MODE", "disabled")
+    assert course.setup(PROJECT="iris-course") == "disabled"
+    assert capsys.readouterr().out.strip() == (
+        "wandb: disabled, so nothing is stored; the checks will say so."
+    )
+
+
+def test_runs_after_setup_are_quiet_unless_the_console_is_taught(offline, monkeypatch, capfd):
+    import wandb
+
+    monkeypatch.delenv("WANDB_SILENT")
+    wandb.teardown()
+    course.setup(PROJECT="iris-course", MODE="offline")
+    with wandb.init(project="iris-course", mode="offline") as run:
+        run.log({"a": 1})
+    assert "wandb:" not in capfd.readouterr().err
+    wandb.teardown()
+    course.setup(PROJECT="iris-course", MODE="offline", show_console=True)
+    with wandb.init(project="iris-course", mode="offline") as run:
+        run.log({"a": 1})
+    assert "Run summary" in capfd.readouterr().err
+    wandb.teardown()
