@@ -21,14 +21,41 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 
-# Set in every kernel and agent before the course code runs, through wandb's own class
-# attributes: the agents otherwise sleep 5 s between heartbeats and polls. Tests only.
+# A sitecustomize for child processes (kernels, scripts, `wandb agent`): when wandb's agent
+# modules are imported, shorten their waits through wandb's own class attributes (the
+# agents otherwise sleep 5 s between heartbeats and polls). Tests only; wandb is untouched.
 FAST_AGENTS = """\
-import wandb.agents.pyagent
-import wandb.wandb_agent
+import importlib.abc
+import importlib.util
+import sys
 
-wandb.agents.pyagent.Agent.HEARTBEAT_SLEEP_SECONDS = 0.2
-wandb.wandb_agent.Agent.POLL_INTERVAL = 0.2
+WAITS = {
+    "wandb.agents.pyagent": ("HEARTBEAT_SLEEP_SECONDS", 0.2),
+    "wandb.wandb_agent": ("POLL_INTERVAL", 0.2),
+}
+
+
+class _ShortenAgentWaits(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name not in WAITS:
+            return None
+        sys.meta_path.remove(self)
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            sys.meta_path.insert(0, self)
+        run_module = spec.loader.exec_module
+
+        def exec_module(module):
+            run_module(module)
+            attribute, seconds = WAITS[name]
+            setattr(module.Agent, attribute, seconds)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+sys.meta_path.insert(0, _ShortenAgentWaits())
 """
 
 
@@ -64,10 +91,10 @@ def child_env(
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["PYTHONUNBUFFERED"] = "1"
     if fast_agents:
-        startup = home / ".ipython" / "profile_default" / "startup"
-        startup.mkdir(parents=True, exist_ok=True)
-        (startup / "00-fast-agents.py").write_text(FAST_AGENTS)
-        env["IPYTHONDIR"] = str(home / ".ipython")
+        site = home / "fast-agents"
+        site.mkdir(exist_ok=True)
+        (site / "sitecustomize.py").write_text(FAST_AGENTS)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
     env.update(extra)
     return env
 
