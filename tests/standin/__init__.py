@@ -13,7 +13,9 @@ does not know is answered with an error naming it and recorded in ``errors``.
         ...
         server.runs("my-project")  # what wandb stored
 
-In pytest, the ``wandb_server`` fixture (tests/conftest.py) yields the same object.
+In pytest, the ``wandb_server`` fixture (tests/conftest.py) yields the same object. To see
+what a new wandb asks that is not served, set ``WANDB_STANDIN_LOG=FILE``: each request the
+stand-in could not answer is appended to FILE as JSON (query, variables).
 """
 
 from __future__ import annotations
