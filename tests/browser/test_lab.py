@@ -125,16 +125,24 @@ def click_menu(page: Any, menu: str, item: str) -> None:
 def answer_login(page: Any, name: str) -> str:
     """Type the number of the choice that continues offline; returns the question as shown."""
     box = page.locator(".jp-Stdin-input").first
-    # the choices are printed above the input box, in the same cell's outputs
-    question = box.evaluate("(el) => el.closest('.jp-OutputArea').innerText")
-    for line in question.replace("\u2019", "'").splitlines():
-        if LOGIN_CHOICE in line:
-            numbers = re.findall(r"\d+", line.split(LOGIN_CHOICE)[0])
-            if numbers:
-                box.fill(numbers[-1])
-                box.press("Enter")
-                return question
-    pytest.fail(f"{name}: the login question lists no numbered {LOGIN_CHOICE!r}:\n{question}")
+    # The choices are printed above the input box, in the same cell's outputs. They travel
+    # on the kernel's output channel, the input request on its stdin channel: the box can
+    # show up first, so give the choices a moment to arrive.
+    deadline = time.monotonic() + 10
+    while True:
+        question = box.evaluate("(el) => el.closest('.jp-OutputArea').innerText")
+        for line in question.replace("\u2019", "'").splitlines():
+            if LOGIN_CHOICE in line:
+                numbers = re.findall(r"\d+", line.split(LOGIN_CHOICE)[0])
+                if numbers:
+                    box.fill(numbers[-1])
+                    box.press("Enter")
+                    return question
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"{name}: the login question lists no numbered {LOGIN_CHOICE!r}:\n{question}"
+            )
+        time.sleep(POLL)
 
 
 def run_all_until_idle(page: Any, lab: Lab, path: str, name: str) -> tuple[float, list[str]]:
@@ -243,7 +251,7 @@ def problems_on_page(state: dict[str, Any], name: str) -> list[str]:
     return problems
 
 
-def screenshot(page: Any, name: str) -> Path:
+def screenshot(page: Any, path: Path) -> None:
     """The whole notebook in one picture: the window made as tall as the notebook."""
     height = page.evaluate(
         """() => {
@@ -255,7 +263,6 @@ def screenshot(page: Any, name: str) -> Path:
           return last + 40;
         }"""
     )
-    path = SCREENS / f"{name}.png"
     page.set_viewport_size({"width": WINDOW["width"], "height": min(max(900, ceil(height)), 16000)})
     page.wait_for_timeout(500)
     page.evaluate(
@@ -264,7 +271,6 @@ def screenshot(page: Any, name: str) -> Path:
     )
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(WINDOW)
-    return path
 
 
 def shut_down(lab: Lab, path: str, name: str) -> None:
@@ -295,6 +301,9 @@ def server_errors(log: str) -> list[str]:
 def test_run_all_in_jupyterlab(name: str, lab: Lab, browser_context: Any, timings: dict) -> None:
     path = f"{name}.ipynb"
     log_before = len(lab.log_text())
+    shot = SCREENS / f"{name}.png"
+    problems: list[str] = []
+    failed = True
     page = browser_context.new_page()
     try:
         opened = time.perf_counter()
@@ -312,17 +321,26 @@ def test_run_all_in_jupyterlab(name: str, lab: Lab, browser_context: Any, timing
 
         state = page.evaluate(PAGE_STATE)
         assert state is not None, f"{name}: no notebook panel on the page"
-        problems = problems_on_page(state, name)
+        problems += problems_on_page(state, name)
         problems += [f"error output: {e}" for e in saved_errors(page, lab, path)]
         if name.startswith("01_") and not questions:
             problems.append(f"no login question asked (expected one offering {LOGIN_CHOICE!r})")
         for question in questions:
             for match in sorted({m.group(0) for m in ESCAPES.finditer(question)}):
                 problems.append(f"login question shows raw escape sequence {match!r}")
-        shot = screenshot(page, name)
+        failed = False
     finally:
+        # a picture and a clean kernel shutdown also when the run failed half-way
+        try:
+            screenshot(page, shot)
+        except Exception as error:
+            problems.append(f"no screenshot: {error}")
         page.close()
-    shut_down(lab, path, name)
+        try:
+            shut_down(lab, path, name)
+        except BaseException:
+            if not failed:
+                raise
     problems += [f"JupyterLab log: {line}" for line in server_errors(lab.log_text()[log_before:])]
     assert not problems, (
         f"{name} in JupyterLab (screenshot {shot.relative_to(ROOT)}):\n  - "
