@@ -45,13 +45,23 @@ PAGE_STATE = """
   const notebook = panel.querySelector('.jp-Notebook');
   const right = notebook.getBoundingClientRect().right;
   const cells = [...notebook.querySelectorAll('.jp-CodeCell')].map((cell, index) => {
-    const outputs = [...cell.querySelectorAll('.jp-OutputArea-output')].map((out) => ({
-      mime: out.getAttribute('data-mime-type') || '',
-      text: out.innerText,
-      scrollWidth: out.scrollWidth,
-      clientWidth: out.clientWidth,
-      right: out.getBoundingClientRect().right,
-    }));
+    const outputs = [...cell.querySelectorAll('.jp-OutputArea-output')].map((out) => {
+      // what sticks out furthest to the right, to name it in the message
+      let widest = null;
+      for (const el of out.querySelectorAll('*')) {
+        if (!widest || el.getBoundingClientRect().right > widest.getBoundingClientRect().right) {
+          widest = el;
+        }
+      }
+      return {
+        mime: out.getAttribute('data-mime-type') || '',
+        text: out.innerText,
+        scrollWidth: out.scrollWidth,
+        clientWidth: out.clientWidth,
+        right: out.getBoundingClientRect().right,
+        widest: widest ? `<${widest.tagName.toLowerCase()}> ${widest.innerText.slice(0, 70)}` : '',
+      };
+    });
     const images = [...cell.querySelectorAll('.jp-OutputArea img')].map((img) => ({
       complete: img.complete,
       naturalWidth: img.naturalWidth,
@@ -136,7 +146,7 @@ def answer_login(page: Any, name: str) -> str:
                 numbers = re.findall(r"\d+", line.split(LOGIN_CHOICE)[0])
                 if numbers:
                     box.fill(numbers[-1])
-                    box.press("Enter")
+                    page.keyboard.press("Enter")  # into the focused box, which then goes away
                     return question
         if time.monotonic() > deadline:
             pytest.fail(
@@ -240,7 +250,8 @@ def problems_on_page(state: dict[str, Any], name: str) -> list[str]:
             ):
                 problems.append(
                     f"{where}: an output {out['scrollWidth']} px wide in a "
-                    f"{out['clientWidth']} px panel (clipped, scrolls sideways)"
+                    f"{out['clientWidth']} px panel (clipped, scrolls sideways): "
+                    f"{' '.join(out['widest'].split())!r}"
                 )
         if cell["trimmed"]:
             problems.append(f"{where}: {len(cell['outputs'])} outputs folded behind 'Show more'")
