@@ -43,23 +43,33 @@ PAGE_STATE = """
   const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
   if (!panel) return null;
   const notebook = panel.querySelector('.jp-Notebook');
-  const right = notebook.getBoundingClientRect().right;
   const cells = [...notebook.querySelectorAll('.jp-CodeCell')].map((cell, index) => {
     const outputs = [...cell.querySelectorAll('.jp-OutputArea-output')].map((out) => {
-      // what sticks out furthest to the right, to name it in the message
-      let widest = null;
-      for (const el of out.querySelectorAll('*')) {
-        if (!widest || el.getBoundingClientRect().right > widest.getBoundingClientRect().right) {
-          widest = el;
+      // How far the content itself (text, pictures) reaches past the panel's right edge:
+      // that part is cut off. Padding or a background sticking out hides nothing.
+      const edge = out.getBoundingClientRect().left + out.clientWidth;
+      let far = 0, what = '';
+      const range = document.createRange();
+      const walker = document.createTreeWalker(out, NodeFilter.SHOW_TEXT);
+      while (walker.nextNode()) {
+        const node = walker.currentNode;
+        if (!node.textContent.trim()) continue;
+        range.selectNodeContents(node);
+        for (const r of range.getClientRects()) {
+          if (r.right > far) { far = r.right; what = node.textContent; }
         }
+      }
+      for (const el of out.querySelectorAll('img, svg, canvas, video, iframe')) {
+        const r = el.getBoundingClientRect();
+        if (r.right > far) { far = r.right; what = `<${el.tagName.toLowerCase()}>`; }
       }
       return {
         mime: out.getAttribute('data-mime-type') || '',
         text: out.innerText,
         scrollWidth: out.scrollWidth,
         clientWidth: out.clientWidth,
-        right: out.getBoundingClientRect().right,
-        widest: widest ? `<${widest.tagName.toLowerCase()}> ${widest.innerText.slice(0, 70)}` : '',
+        cutOff: Math.round(far - edge),
+        widest: what.slice(0, 70),
       };
     });
     const images = [...cell.querySelectorAll('.jp-OutputArea img')].map((img) => ({
@@ -81,7 +91,6 @@ PAGE_STATE = """
   });
   return {
     cells,
-    panelRight: right,
     showMore: (notebook.innerText.match(/Show more outputs/g) || []).length,
   };
 }
@@ -147,6 +156,7 @@ def answer_login(page: Any, name: str) -> str:
                 if numbers:
                     box.fill(numbers[-1])
                     page.keyboard.press("Enter")  # into the focused box, which then goes away
+                    page.locator(".jp-Stdin-input").wait_for(state="detached", timeout=15_000)
                     return question
         if time.monotonic() > deadline:
             pytest.fail(
@@ -244,14 +254,12 @@ def problems_on_page(state: dict[str, Any], name: str) -> list[str]:
                         f"{image['shownWidth']:.0f} px by the notebook panel"
                     )
         for out in cell["outputs"]:
-            if (
-                out["scrollWidth"] > out["clientWidth"] + 2
-                or out["right"] > state["panelRight"] + 2
-            ):
+            # the output scrolls sideways, and what is out of sight is content, not padding
+            if out["scrollWidth"] > out["clientWidth"] + 2 and out["cutOff"] > 2:
                 problems.append(
                     f"{where}: an output {out['scrollWidth']} px wide in a "
-                    f"{out['clientWidth']} px panel (clipped, scrolls sideways): "
-                    f"{' '.join(out['widest'].split())!r}"
+                    f"{out['clientWidth']} px panel, {out['cutOff']} px of it cut off "
+                    f"(scrolls sideways), at {' '.join(out['widest'].split())!r}"
                 )
         if cell["trimmed"]:
             problems.append(f"{where}: {len(cell['outputs'])} outputs folded behind 'Show more'")
