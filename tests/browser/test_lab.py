@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import urllib.error
 from datetime import UTC, datetime
 from math import ceil
 from pathlib import Path
@@ -198,12 +199,19 @@ def saved_errors(page: Any, lab: Lab, path: str) -> list[str]:
     """Save the notebook from the page and list the error outputs the front end holds."""
     before = lab.api("GET", f"/api/contents/{path}?content=0")["last_modified"]
     click_menu(page, "File", "Save Notebook")
-    deadline = time.monotonic() + 20
-    while lab.api("GET", f"/api/contents/{path}?content=0")["last_modified"] == before:
-        if time.monotonic() > deadline:
-            return ["(the notebook could not be saved to read its outputs)"]
-        time.sleep(POLL)
-    model = lab.api("GET", f"/api/contents/{path}?content=1")["content"]
+    deadline = time.monotonic() + 30
+    model = None
+    while model is None:
+        try:  # a notebook read while it is being written is refused (HTTP 500): ask again
+            saved = lab.api("GET", f"/api/contents/{path}?content=1")
+            if saved["last_modified"] != before:
+                model = saved["content"]
+        except urllib.error.HTTPError:
+            pass
+        if model is None:
+            if time.monotonic() > deadline:
+                return ["(the notebook could not be saved to read its outputs)"]
+            time.sleep(POLL)
     return [
         f"cell {i}: {out.get('ename')}: {out.get('evalue')}"
         for i, cell in enumerate((c for c in model["cells"] if c["cell_type"] == "code"), 1)
