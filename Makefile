@@ -1,6 +1,7 @@
 # make run   executes every notebook offline into outputs/ and prints the runs they logged
 # make lab   opens JupyterLab on notebooks/
 # make test  sets up and runs the whole test suite (what CI runs)
+# make test-browser  runs every notebook in JupyterLab in headless Chromium (installs chromium if missing)
 # make rerun NB=03_config PARAM=MODEL VALUES="LogisticRegression KNeighborsClassifier"
 #            reruns a notebook once per value into outputs/ and prints one table of runs
 PYTHON ?= python3
@@ -9,7 +10,7 @@ PY     := $(VENV)/bin/python
 OUT    ?= outputs
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: run lab test lint bench rerun links clean
+.PHONY: run lab test test-browser lint bench rerun links clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,17 +22,23 @@ $(VENV)/.lab: $(VENV)/.installed
 	$(PY) -m pip install -q -e ".[test,lab]"
 	touch $@
 
+$(VENV)/.browser: $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[test,browser]"
+	touch $@
+
+# Debian's chromium; Playwright drives it and never downloads a browser of its own.
+/usr/bin/chromium:
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+
 run: $(VENV)/.installed
 	@mkdir -p $(OUT)
-	@for nb in $(NOTEBOOKS); do \
-	  echo "== $$nb"; \
-	  WANDB_MODE=offline WANDB_DIR=$(CURDIR)/$(OUT) WANDB_SILENT=true $(PY) -m papermill \
-	    --cwd notebooks --no-progress-bar --log-level WARNING $$nb $(OUT)/$$(basename $$nb) || exit 1; \
-	done
+	@WANDB_MODE=offline WANDB_DIR=$(abspath $(OUT)) WANDB_SILENT=true \
+	  $(PY) scripts/run_notebooks.py $(OUT) $(NOTEBOOKS)
 	@$(PY) -m helpers $(OUT)/wandb
 
 lab: $(VENV)/.lab
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab --KernelManager.transport_encryption=auto notebooks/
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -41,6 +48,9 @@ lint: $(VENV)/.installed
 
 test: $(VENV)/.installed lint
 	$(PY) -m pytest -n 2 --nbmake notebooks tests
+
+test-browser: $(VENV)/.browser /usr/bin/chromium
+	$(PY) -m pytest tests/browser
 
 rerun: $(VENV)/.installed
 	@test -n "$(NB)" -a -n "$(PARAM)" -a -n "$(VALUES)" || \

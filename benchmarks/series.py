@@ -2,6 +2,7 @@
 the offline sweep and (optionally) the whole test suite.
 
     python benchmarks/series.py [--workers N] [--repeat N] [--make-test]
+    python benchmarks/series.py --browser   # only the JupyterLab figures of `make test-browser`
 
 Figures are printed, never asserted: the machines are shared and noisy, so compare
 the ratios measured in one run rather than seconds across runs.
@@ -143,12 +144,40 @@ def make_test() -> float:
     return time.perf_counter() - start
 
 
+BROWSER_TIMINGS = ROOT / "outputs" / "browser-timings.json"
+
+
+def print_browser_timings(path: Path = BROWSER_TIMINGS) -> None:
+    """What a student waits for in JupyterLab, as the last `make test-browser` measured it."""
+    import json
+
+    if not path.exists():
+        print(f"no {path.relative_to(ROOT)}: `make test-browser` writes it")
+        return
+    record = json.loads(path.read_text())
+    print(f"JupyterLab, Run All (from {path.relative_to(ROOT)}, {record.get('date', '?')})")
+    print(f"{'notebook':<22}{'kernel start s':>15}{'Run All to idle s':>19}")
+    for name, times in sorted(record.get("notebooks", {}).items()):
+        print(
+            f"{name:<22}{times.get('open_to_idle_kernel_s', float('nan')):>15.2f}"
+            f"{times.get('run_all_to_idle_s', float('nan')):>19.2f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=1, help="notebooks run side by side")
     parser.add_argument("--repeat", type=int, default=1, help="repeat each series, keep medians")
     parser.add_argument("--make-test", action="store_true", help="also time the whole `make test`")
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="only print the JupyterLab times of make test-browser",
+    )
     args = parser.parse_args()
+    if args.browser:
+        print_browser_timings()
+        return
 
     results: dict[str, list[tuple[float, dict[str, float]]]] = {"offline": [], "disabled": []}
     for _ in range(args.repeat):  # interleave the modes so drift hits both alike
@@ -181,6 +210,7 @@ def main() -> None:
         print(f"  {name:<34}{seconds:>6.2f} s")
     if args.make_test:
         print(f"make test: {make_test():.1f} s")
+    print_browser_timings()
 
 
 if __name__ == "__main__":

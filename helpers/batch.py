@@ -19,8 +19,14 @@ from unittest.mock import patch
 
 import pandas as pd
 import yaml
+from traitlets.config import Config
 
 from helpers.runs import check_writable, read_runs, runs_table
+
+# papermill's kernels get CurveZMQ keys from jupyter_client when the kernelspec supports them
+# (ipykernel's does): the channel is encrypted, so the kernel does not warn that it runs
+# "over TCP without encryption" into the output of `make run` and `make rerun`.
+KERNEL_CONFIG = Config({"KernelManager": {"transport_encryption": "auto"}})
 
 
 def find_notebook(name: str) -> Path:
@@ -72,6 +78,7 @@ def rerun(notebook: Path, parameter: str, values: list[Any], out: Path) -> pd.Da
                     cwd=str(folder),
                     progress_bar=False,
                     kernel_name="python3",
+                    config=KERNEL_CONFIG,
                 )
         except Exception as error:  # keep going: one bad value should not lose the others
             failures.append(f"{parameter}={value!r}: {str(error).strip().splitlines()[-1]}")

@@ -1,0 +1,205 @@
+"""The student's seat: a real JupyterLab, driven in Debian's headless Chromium by Playwright.
+
+JupyterLab runs on 127.0.0.1 with a token, on a free port, over a temporary copy of
+``notebooks/``, as a new student has it: an empty HOME, no W&B key, no ``WANDB_MODE``.
+Playwright never downloads its own browser here: it drives ``/usr/bin/chromium``
+(``make test-browser`` installs Debian's ``chromium`` when it is missing).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WINDOW = {"width": 1280, "height": 900}
+LAB_START_TIMEOUT = 90  # seconds until JupyterLab answers /api/status
+
+# JupyterLab settings for the test, written into a temporary JUPYTERLAB_SETTINGS_DIR:
+# no news or update toasts over the notebook (they need the network), and every cell
+# attached to the page so the checks can measure cells outside the viewport. Neither
+# changes how an output is drawn.
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Lab:
+    """A running JupyterLab: where it listens, its token, its files and its log."""
+
+    url: str
+    token: str
+    root: Path
+    log: Path
+    process: subprocess.Popen = field(repr=False)
+
+    def api(self, method: str, path: str, body: Any = None, timeout: float = 10) -> Any:
+        """Call the Jupyter server's REST API; returns the decoded JSON (None when empty)."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.url}{path}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            text = response.read().decode()
+        return json.loads(text) if text else None
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+
+def lab_environment(home: Path, settings: Path, workspaces: Path) -> dict[str, str]:
+    """The environment of a new student: empty HOME, and nothing of W&B or Jupyter set."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("WANDB_", "JUPYTER", "MPL", "XDG_", "PYTEST_"))
+        and key not in ("NETRC", "IPYTHONDIR", "PYTHONPATH")
+    }
+    env.update(
+        HOME=str(home),
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(workspaces),
+        # the kernel is this interpreter, with the course installed: put its scripts first
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    base = tmp_path_factory.mktemp("lab")
+    root = base / "notebooks"
+    shutil.copytree(
+        ROOT / "notebooks",
+        root,
+        ignore=shutil.ignore_patterns("wandb", ".ipynb_checkpoints", "artifacts"),
+    )
+    home, settings, workspaces = base / "home", base / "settings", base / "workspaces"
+    for folder in (home, settings, workspaces):
+        folder.mkdir()
+    for name, values in LAB_SETTINGS.items():
+        path = settings / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    port, token = free_port(), secrets.token_hex(24)
+    log = base / "jupyterlab.log"
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        # kernels are provisioned with CurveZMQ keys, as `make lab` starts them
+        "--KernelManager.transport_encryption=auto",
+    ]
+    if os.geteuid() == 0:  # CI containers run as root
+        command.append("--allow-root")
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=root,
+            env=lab_environment(home, settings, workspaces),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Lab(f"http://127.0.0.1:{port}", token, root, log, process)
+    try:
+        deadline = time.monotonic() + LAB_START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"JupyterLab exited with {process.returncode}:\n{server.log_tail()}")
+            try:
+                server.api("GET", "/api/status", timeout=2)
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"JupyterLab did not answer on {server.url} within "
+                        f"{LAB_START_TIMEOUT} s:\n{server.log_tail()}"
+                    )
+                time.sleep(0.5)
+        yield server
+    finally:
+        try:
+            server.api("POST", "/api/shutdown", timeout=5)
+            process.wait(timeout=20)
+        except Exception:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One Chromium with a fresh profile and a 1280 x 900 window, for every notebook."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test-browser` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport=WINDOW,
+            timeout=60_000,
+        )
+        context.set_default_timeout(30_000)
+        try:
+            yield context
+        finally:
+            context.close()

@@ -1,0 +1,377 @@
+"""Every notebook, Run All in JupyterLab in a real browser, judged by what the page shows.
+
+For each notebook: open it in its own workspace, wait for the kernel, choose Run > Run All
+Cells, answer 01's login question with "Don't visualize my results", wait until the
+kernel is idle, then look at the page at a 1280 x 900 window: no error output, every
+check cell says "Check passed.", every image loaded, no "Show more outputs" fold, no raw
+terminal escape codes, no output wider than the notebook panel. A full screenshot goes
+to outputs/screens/, and the time from Run All to idle to outputs/browser-timings.json
+(reported by benchmarks/series.py, never asserted). The kernel is shut down after each.
+
+    make test-browser
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.error
+from datetime import UTC, datetime
+from math import ceil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import ROOT, WINDOW, Lab
+
+NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+OUT = ROOT / "outputs"
+SCREENS = OUT / "screens"
+TIMINGS = OUT / "browser-timings.json"
+
+KERNEL_START_TIMEOUT = 120  # seconds from opening a notebook to an idle kernel
+RUN_ALL_TIMEOUT = 420  # seconds from Run All to idle (07's sweep is the longest)
+SHUTDOWN_TIMEOUT = 30
+POLL = 0.25
+LOGIN_CHOICE = "Don't visualize my results"
+ESCAPES = re.compile(r"\x1b\[|␛\[|(?<![\w\]])\[\d{1,3}(?:;\d{1,3})*m")
+
+# What the page holds once Run All is over: one entry per code cell.
+PAGE_STATE = """
+() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  if (!panel) return null;
+  const notebook = panel.querySelector('.jp-Notebook');
+  const cells = [...notebook.querySelectorAll('.jp-CodeCell')].map((cell, index) => {
+    const outputs = [...cell.querySelectorAll('.jp-OutputArea-output')].map((out) => {
+      // How far the content itself (text, pictures) reaches past the panel's right edge:
+      // that part is cut off. Padding or a background sticking out hides nothing.
+      const edge = out.getBoundingClientRect().left + out.clientWidth;
+      let far = 0, what = '';
+      const range = document.createRange();
+      const walker = document.createTreeWalker(out, NodeFilter.SHOW_TEXT);
+      while (walker.nextNode()) {
+        const node = walker.currentNode;
+        if (!node.textContent.trim()) continue;
+        range.selectNodeContents(node);
+        for (const r of range.getClientRects()) {
+          if (r.right > far) { far = r.right; what = node.textContent; }
+        }
+      }
+      for (const el of out.querySelectorAll('img, svg, canvas, video, iframe')) {
+        const r = el.getBoundingClientRect();
+        if (r.right > far) { far = r.right; what = `<${el.tagName.toLowerCase()}>`; }
+      }
+      return {
+        mime: out.getAttribute('data-mime-type') || '',
+        text: out.innerText,
+        scrollWidth: out.scrollWidth,
+        clientWidth: out.clientWidth,
+        cutOff: Math.round(far - edge),
+        widest: what.slice(0, 70),
+      };
+    });
+    const images = [...cell.querySelectorAll('.jp-OutputArea img')].map((img) => ({
+      complete: img.complete,
+      naturalWidth: img.naturalWidth,
+      naturalHeight: img.naturalHeight,
+      shownWidth: img.getBoundingClientRect().width,
+      widthAttr: img.getAttribute('width'),
+    }));
+    return {
+      index: index + 1,
+      prompt: (cell.querySelector('.jp-InputPrompt') || {}).textContent || '',
+      source: (cell.querySelector('.cm-content') || {}).innerText || '',
+      outputs,
+      images,
+      trimmed: cell.querySelectorAll('.jp-TrimmedOutputs').length,
+      stdin: cell.querySelectorAll('.jp-Stdin-input').length,
+    };
+  });
+  return {
+    cells,
+    showMore: (notebook.innerText.match(/Show more outputs/g) || []).length,
+  };
+}
+"""
+
+PROMPTS = """
+() => [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')]
+  .map((p) => p.textContent.trim())
+"""
+
+
+@pytest.fixture(scope="session")
+def timings() -> dict[str, Any]:
+    """Run All to idle per notebook, written after each notebook so a failure keeps the rest."""
+    record = {
+        "what": "seconds in JupyterLab (Chromium, 1280x900): open to idle kernel, Run All to idle",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "notebooks": {},
+    }
+    OUT.mkdir(exist_ok=True)
+    SCREENS.mkdir(exist_ok=True)
+    return record
+
+
+def save_timings(record: dict[str, Any]) -> None:
+    TIMINGS.write_text(json.dumps(record, indent=2) + "\n")
+
+
+def session_of(lab: Lab, path: str) -> dict[str, Any] | None:
+    return next((s for s in lab.api("GET", "/api/sessions") if s["path"] == path), None)
+
+
+def wait_for_kernel(lab: Lab, path: str, name: str) -> dict[str, Any]:
+    deadline = time.monotonic() + KERNEL_START_TIMEOUT
+    while time.monotonic() < deadline:
+        session = session_of(lab, path)
+        if session and session["kernel"]["execution_state"] == "idle":
+            return session
+        time.sleep(POLL)
+    pytest.fail(
+        f"{name}: the kernel was not idle {KERNEL_START_TIMEOUT} s after opening the notebook "
+        f"(session: {session_of(lab, path)})\n{lab.log_tail()}"
+    )
+
+
+def click_menu(page: Any, menu: str, item: str) -> None:
+    page.locator(f".lm-MenuBar-itemLabel:text-is('{menu}')").click()
+    page.locator(f".lm-Menu-itemLabel:text-is('{item}')").click()
+
+
+def answer_login(page: Any, name: str) -> str:
+    """Type the number of the choice that continues offline; returns the question as shown."""
+    box = page.locator(".jp-Stdin-input").first
+    # The choices are printed above the input box, in the same cell's outputs. They travel
+    # on the kernel's output channel, the input request on its stdin channel: the box can
+    # show up first, so give the choices a moment to arrive.
+    deadline = time.monotonic() + 10
+    while True:
+        question = box.evaluate("(el) => el.closest('.jp-OutputArea').innerText")
+        for line in question.replace("\u2019", "'").splitlines():
+            if LOGIN_CHOICE in line:
+                numbers = re.findall(r"\d+", line.split(LOGIN_CHOICE)[0])
+                if numbers:
+                    box.fill(numbers[-1])
+                    page.keyboard.press("Enter")  # into the focused box, which then goes away
+                    page.locator(".jp-Stdin-input").wait_for(state="detached", timeout=15_000)
+                    return question
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"{name}: the login question lists no numbered {LOGIN_CHOICE!r}:\n{question}"
+            )
+        time.sleep(POLL)
+
+
+def run_all_until_idle(page: Any, lab: Lab, path: str, name: str) -> tuple[float, list[str]]:
+    """Run > Run All Cells, answer the login question, wait for idle; seconds and questions."""
+    questions: list[str] = []
+    click_menu(page, "Run", "Run All Cells")
+    start = time.perf_counter()
+    deadline = time.monotonic() + RUN_ALL_TIMEOUT
+    quiet_polls = 0
+    while quiet_polls < 3:  # idle, nothing queued, three polls in a row
+        if time.monotonic() > deadline:
+            prompts = page.evaluate(PROMPTS)
+            pytest.fail(
+                f"{name}: still running {RUN_ALL_TIMEOUT} s after Run All; cell prompts: {prompts}"
+            )
+        if page.locator(".jp-Stdin-input").count():
+            questions.append(answer_login(page, name))
+            quiet_polls = 0
+            continue
+        prompts = page.evaluate(PROMPTS)
+        session = session_of(lab, path)
+        state = session["kernel"]["execution_state"] if session else "gone"
+        if state in ("dead", "gone"):
+            pytest.fail(f"{name}: the kernel died during Run All\n{lab.log_tail()}")
+        started = bool(prompts) and prompts[0] not in ("[ ]:", "")
+        busy = any("*" in p for p in prompts)
+        quiet_polls = quiet_polls + 1 if (started and not busy and state == "idle") else 0
+        time.sleep(POLL)
+    return time.perf_counter() - start - 2 * POLL, questions
+
+
+def saved_errors(page: Any, lab: Lab, path: str) -> list[str]:
+    """Save the notebook from the page and list the error outputs the front end holds."""
+    before = lab.api("GET", f"/api/contents/{path}?content=0")["last_modified"]
+    click_menu(page, "File", "Save Notebook")
+    deadline = time.monotonic() + 30
+    model = None
+    while model is None:
+        try:  # a notebook read while it is being written is refused (HTTP 500): ask again
+            saved = lab.api("GET", f"/api/contents/{path}?content=1")
+            if saved["last_modified"] != before:
+                model = saved["content"]
+        except urllib.error.HTTPError:
+            pass
+        if model is None:
+            if time.monotonic() > deadline:
+                # the page's own checks (stderr tracebacks, cells left unrun) still apply
+                print(f"{path}: not saved within 30 s; error outputs judged from the page only")
+                return []
+            time.sleep(POLL)
+    return [
+        f"cell {i}: {out.get('ename')}: {out.get('evalue')}"
+        for i, cell in enumerate((c for c in model["cells"] if c["cell_type"] == "code"), 1)
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
+
+
+def problems_on_page(state: dict[str, Any], name: str) -> list[str]:
+    """Everything the student would see go wrong, one line each."""
+    problems: list[str] = []
+    cells = state["cells"]
+    never_ran = [
+        c["index"]
+        for c in cells
+        if c["prompt"].strip() in ("[ ]:", "")
+        and any(
+            line.strip() and not line.strip().startswith("#") for line in c["source"].splitlines()
+        )
+    ]
+    if never_ran:
+        problems.append(f"cells {never_ran} never ran (Run All stopped early)")
+    for cell in cells:
+        where = (
+            f"cell {cell['index']} ({cell['source'].strip().splitlines()[0][:60]!r})"
+            if (cell["source"].strip())
+            else f"cell {cell['index']}"
+        )
+        text = "\n".join(o["text"] for o in cell["outputs"])
+        for out in cell["outputs"]:
+            if out["mime"] == "application/vnd.jupyter.stderr" and (
+                "Traceback" in out["text"]
+                or re.search(r"^\w*(Error|Exception|Refused)\b.*:", out["text"], re.M)
+            ):
+                problems.append(f"{where}: error output: {out['text'].strip()[-300:]}")
+        # a check cell stops on failure (raise_if_failed) or shows the checks' verdict
+        is_check = ".raise_if_failed(" in cell["source"] or re.search(r"^Check \w+", text, re.M)
+        if is_check and "Check passed." not in text:
+            problems.append(f"{where}: a check cell without 'Check passed.'")
+        for image in cell["images"]:
+            if not image["complete"] or image["naturalWidth"] == 0:
+                problems.append(f"{where}: an image did not render")
+            else:
+                meant = float(image["widthAttr"] or image["naturalWidth"])
+                if image["shownWidth"] < meant - 2:
+                    problems.append(
+                        f"{where}: a {image['naturalWidth']} px wide image is shrunk to "
+                        f"{image['shownWidth']:.0f} px by the notebook panel"
+                    )
+        for out in cell["outputs"]:
+            # the output scrolls sideways, and what is out of sight is content, not padding
+            if out["scrollWidth"] > out["clientWidth"] + 2 and out["cutOff"] > 2:
+                problems.append(
+                    f"{where}: an output {out['scrollWidth']} px wide in a "
+                    f"{out['clientWidth']} px panel, {out['cutOff']} px of it cut off "
+                    f"(scrolls sideways), at {' '.join(out['widest'].split())!r}"
+                )
+        if cell["trimmed"]:
+            problems.append(f"{where}: {len(cell['outputs'])} outputs folded behind 'Show more'")
+        for match in sorted({m.group(0) for m in ESCAPES.finditer(text)}):
+            problems.append(f"{where}: raw escape sequence {match!r} visible")
+    if state["showMore"] and not any("Show more" in p for p in problems):
+        problems.append("a 'Show more outputs' fold is visible")
+    return problems
+
+
+def screenshot(page: Any, path: Path) -> None:
+    """The whole notebook in one picture: the window made as tall as the notebook."""
+    height = page.evaluate(
+        """() => {
+          const outer = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');
+          const cells = document.querySelectorAll('.jp-NotebookPanel .jp-Cell');
+          if (!outer || !cells.length) return 0;
+          outer.scrollTop = 0;
+          const last = cells[cells.length - 1].getBoundingClientRect().bottom;
+          return last + 40;
+        }"""
+    )
+    page.set_viewport_size({"width": WINDOW["width"], "height": min(max(900, ceil(height)), 16000)})
+    page.wait_for_timeout(500)
+    page.evaluate(
+        "() => { const o = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');"
+        " if (o) o.scrollTop = 0; }"
+    )
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(WINDOW)
+
+
+def shut_down(lab: Lab, path: str, name: str) -> None:
+    session = session_of(lab, path)
+    if session is None:
+        pytest.fail(f"{name}: no kernel session left to shut down")
+    kernel = session["kernel"]["id"]
+    lab.api("DELETE", f"/api/sessions/{session['id']}", timeout=SHUTDOWN_TIMEOUT)
+    deadline = time.monotonic() + SHUTDOWN_TIMEOUT
+    while any(k["id"] == kernel for k in lab.api("GET", "/api/kernels")):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{name}: the kernel was still running {SHUTDOWN_TIMEOUT} s after shutdown")
+        time.sleep(POLL)
+
+
+def server_errors(log: str) -> list[str]:
+    return [
+        line.strip()
+        for line in log.splitlines()
+        if "Traceback" in line
+        or re.match(r"\[E ", line)
+        or "without encryption" in line
+        or "Kernel died" in line
+    ]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_run_all_in_jupyterlab(name: str, lab: Lab, browser_context: Any, timings: dict) -> None:
+    path = f"{name}.ipynb"
+    log_before = len(lab.log_text())
+    shot = SCREENS / f"{name}.png"
+    problems: list[str] = []
+    failed = True
+    page = browser_context.new_page()
+    try:
+        opened = time.perf_counter()
+        page.goto(f"{lab.url}/lab/workspaces/{name}/tree/{path}?token={lab.token}")
+        page.locator(".jp-NotebookPanel .jp-CodeCell").first.wait_for()
+        wait_for_kernel(lab, path, name)
+        kernel_start = time.perf_counter() - opened
+
+        seconds, questions = run_all_until_idle(page, lab, path, name)
+        timings["notebooks"][name] = {
+            "open_to_idle_kernel_s": round(kernel_start, 2),
+            "run_all_to_idle_s": round(seconds, 2),
+        }
+        save_timings(timings)
+
+        state = page.evaluate(PAGE_STATE)
+        assert state is not None, f"{name}: no notebook panel on the page"
+        problems += problems_on_page(state, name)
+        problems += [f"error output: {e}" for e in saved_errors(page, lab, path)]
+        if name.startswith("01_") and not questions:
+            problems.append(f"no login question asked (expected one offering {LOGIN_CHOICE!r})")
+        for question in questions:
+            for match in sorted({m.group(0) for m in ESCAPES.finditer(question)}):
+                problems.append(f"login question shows raw escape sequence {match!r}")
+        failed = False
+    finally:
+        # a picture and a clean kernel shutdown also when the run failed half-way
+        try:
+            screenshot(page, shot)
+        except Exception as error:
+            problems.append(f"no screenshot: {error}")
+        page.close()
+        try:
+            shut_down(lab, path, name)
+        except BaseException:
+            if not failed:
+                raise
+    problems += [f"JupyterLab log: {line}" for line in server_errors(lab.log_text()[log_before:])]
+    assert not problems, (
+        f"{name} in JupyterLab (screenshot {shot.relative_to(ROOT)}):\n  - "
+        + "\n  - ".join(dict.fromkeys(problems))
+    )
