@@ -1,6 +1,8 @@
 # make run   executes every notebook offline into outputs/ and prints the runs they logged
 # make lab   opens JupyterLab on notebooks/
 # make test  sets up and runs the whole test suite (what CI runs)
+# make test-oldest  the notebooks and quick tests on the oldest releases pyproject.toml allows
+# make test-colab   every notebook alone on Colab's published package set (Python 3.13)
 # make rerun NB=03_config PARAM=MODEL VALUES="LogisticRegression KNeighborsClassifier"
 #            reruns a notebook once per value into outputs/ and prints one table of runs
 PYTHON ?= python3
@@ -9,16 +11,16 @@ PY     := $(VENV)/bin/python
 OUT    ?= outputs
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: run lab test lint bench rerun links clean
+.PHONY: run lab test test-oldest test-colab lint bench rerun links clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -e ".[local,test]"
 	touch $@
 
 $(VENV)/.lab: $(VENV)/.installed
-	$(PY) -m pip install -q -e ".[test,lab]"
+	$(PY) -m pip install -q -e ".[local,test,lab]"
 	touch $@
 
 run: $(VENV)/.installed
@@ -42,6 +44,25 @@ lint: $(VENV)/.installed
 test: $(VENV)/.installed lint
 	$(PY) -m pytest -n 2 --nbmake notebooks tests
 
+# A venv on the lower bounds (tests/constraints-oldest.txt), rebuilt when they change.
+OLDEST ?= .venv-oldest
+$(OLDEST)/.installed: pyproject.toml tests/constraints-oldest.txt
+	rm -rf $(OLDEST)
+	$(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install -q --upgrade pip
+	$(OLDEST)/bin/python -m pip install -q -c tests/constraints-oldest.txt -e ".[local,test,lab]"
+	touch $@
+
+test-oldest: $(OLDEST)/.installed
+	$(OLDEST)/bin/python -m pip list --format=freeze | grep -iE "^($$(grep -v '^#' tests/constraints-oldest.txt | cut -d= -f1 | paste -sd'|'))=="
+	$(OLDEST)/bin/python -m pytest -n 2 --nbmake notebooks tests
+
+# Builds (once, cached in .cache/colab/) a Python 3.13 venv with Colab's package set, installs the
+# course as the notebooks' Colab cell does, then runs every notebook alone, with and without a secret.
+test-colab: $(VENV)/.installed
+	@WANDB_IRIS_COLAB_TEST=1 $(PY) -m pytest -n 2 -rs tests/test_colab.py; status=$$?; \
+	  cat .cache/colab/last-install.txt .cache/colab/last-notebooks.txt 2>/dev/null; exit $$status
+
 rerun: $(VENV)/.installed
 	@test -n "$(NB)" -a -n "$(PARAM)" -a -n "$(VALUES)" || \
 	  { echo 'usage: make rerun NB=03_config PARAM=MODEL VALUES="LogisticRegression KNeighborsClassifier"'; exit 2; }
@@ -54,4 +75,4 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/series.py
 
 clean:
-	rm -rf $(OUT) notebooks/wandb wandb .pytest_cache
+	rm -rf $(OUT) notebooks/wandb wandb .pytest_cache .venv-oldest .cache/colab
