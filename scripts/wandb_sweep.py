@@ -69,7 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     PROJECT = args.project
     if MODE == "online":
         sweep_id = wandb.sweep(config, project=PROJECT)
-        print(f"more machines can join, from the repository folder: wandb agent {sweep_id}")
+        # wandb.sweep sets WANDB_ENTITY to the entity that owns the sweep; `wandb agent` needs
+        # the full path: a bare id resolves to None/None/SWEEP_ID and is not found.
+        entity = os.environ.get("WANDB_ENTITY") or wandb.Api().default_entity
+        print(
+            "more machines can join, from the repository folder: "
+            f"wandb agent {entity}/{PROJECT}/{sweep_id}"
+        )
         wandb.agent(sweep_id, function=train, count=args.count)
         return 0
     runs = local_sweep(config, train, count=args.count, workers=args.workers)

@@ -47,3 +47,24 @@ def run_python(
         timeout=300,
         check=False,
     )
+
+
+@pytest.fixture(scope="module")
+def _wandb_server_module():
+    from tests.standin import serve
+
+    with serve() as server:
+        yield server
+
+
+@pytest.fixture
+def wandb_server(_wandb_server_module):
+    """A W&B API stand-in on 127.0.0.1 (tests/standin), shared by the tests of one module.
+
+    ``.base_url``, ``.api_key``, ``.env(home)`` for an online child process, the switches
+    ``.reject_keys`` and ``.stop_answering()`` (reset after each test), and what it stored
+    (``.runs(project)``, ``.sweeps()``, ``.requests``, ``.errors``).
+    """
+    yield _wandb_server_module
+    _wandb_server_module.reject_keys = False
+    _wandb_server_module.answer_again()
