@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +47,7 @@ CONSTRAINTS = COLAB / "constraints.txt"
 CACHE = ROOT / ".cache" / "colab"
 NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 SECRET = "WANDB_API_KEY"
+REPOSITORY = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
 
 # Colab's kernel and scientific stack: the install must leave each at Colab's version.
 RUNTIME_NAMED = (
@@ -197,7 +199,7 @@ def build_runtime(folder: Path, python: str) -> float:
         dirs_exist_ok=True,
         ignore=shutil.ignore_patterns("__pycache__"),
     )
-    (folder / "before.txt").write_text(pip(venv_python, "freeze"))
+    (folder / "before.txt").write_text(pip(venv_python, "freeze", "--all"))
     return time.monotonic() - start
 
 
@@ -234,7 +236,7 @@ def runtime(tmp_path_factory, testrun_uid) -> Runtime:
             marker.write_text(
                 json.dumps(
                     {
-                        "after": pip(venv_python, "freeze"),
+                        "after": pip(venv_python, "freeze", "--all"),
                         "command": "pip install " + shlex.join(args),
                         "seconds": seconds,
                     }
@@ -256,7 +258,7 @@ def runtime(tmp_path_factory, testrun_uid) -> Runtime:
 
 def test_the_runtime_is_colabs_package_set(runtime):
     """The venv as built holds exactly Colab's pins: the constraints file is a closed set."""
-    assert {n: v for n, v in runtime.before.items() if n not in ("pip",)} == runtime.colab
+    assert runtime.before == runtime.colab
 
 
 def test_the_colab_install_changes_no_runtime_package(runtime):
@@ -312,6 +314,12 @@ def run_alone(runtime: Runtime, notebook: Path, tmp_path: Path, env: dict[str, s
         "HOME": str(home),
         "IPYTHONDIR": str(home / ".ipython"),
         "LANG": "C.UTF-8",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        # The notebook's own install cell runs too, as in Colab: git fetches "GitHub" from
+        # this checkout (its last commit). The course is installed already, so pip keeps it.
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"url.{ROOT.as_uri()}.insteadOf",
+        "GIT_CONFIG_VALUE_0": REPOSITORY,
         **env,
     }
     start = time.monotonic()
@@ -330,6 +338,9 @@ def run_alone(runtime: Runtime, notebook: Path, tmp_path: Path, env: dict[str, s
     executed = nbformat.read(alone / notebook.name, as_version=4)
     text = outputs(executed)
     assert result.returncode == 0, f"{notebook.name} failed on Colab's runtime:\n{text[-3000:]}"
+    install = [c for c in executed.cells if "# colab-install" in c.source]
+    said = outputs(nbformat.v4.new_notebook(cells=install))
+    assert "error" not in said.lower(), f"the Colab install cell failed:\n{said}"
     return text, alone
 
 
