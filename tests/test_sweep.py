@@ -246,3 +246,26 @@ def test_script_refuses_a_count_below_one(offline, tmp_path):
     result = run_python("", tmp_path, args=[SCRIPT, "--count", "0"])
     assert result.returncode == 2
     assert "--count and --workers must be at least 1" in result.stderr
+
+
+@pytest.mark.parametrize("method", ["random", "bayes"])
+def test_a_seed_repeats_the_suggestions_and_keeps_the_callers_generators(offline, method):
+    import random
+
+    config = {**load_sweep_config(), "method": method}
+
+    def configs(seed):
+        runs = local_sweep(config, train, count=3, progress=False, seed=seed)
+        return [{k: v for k, v in r["config"].items()} for r in runs]
+
+    random.seed(7)
+    np.random.seed(7)
+    expected = (random.random(), np.random.random())
+    random.seed(7)
+    np.random.seed(7)
+    first = configs(5)
+    assert (random.random(), np.random.random()) == expected  # the caller's state is untouched
+    assert configs(5) == first
+    assert configs(6) != first
+    with pytest.raises(ValueError, match="seed must be a whole number >= 0 or None, got -1"):
+        local_sweep(config, train, count=1, seed=-1)
