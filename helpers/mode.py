@@ -14,7 +14,6 @@ import base64
 import json
 import os
 import sys
-import tempfile
 import threading
 import urllib.error
 import urllib.request
@@ -189,26 +188,6 @@ def probe(host: str, key: str, timeout: float | None = None) -> int | str:
     return answer[0] if answer else silence
 
 
-def check_writable(folder: str | os.PathLike[str] | None = None) -> Path:
-    """Refuse a run folder wandb could not write, before wandb silently falls back to /tmp.
-
-    wandb writes runs to ``$WANDB_DIR/wandb`` (or ``./wandb``); when it cannot, it uses a
-    shared temporary folder where nobody looks, so the runs seem lost.
-    """
-    root = Path(folder or os.environ.get("WANDB_DIR") or ".")
-    target = root / "wandb"
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=target):
-            pass
-    except OSError as error:
-        raise SetupError(
-            f"cannot write runs to {target} ({error.strerror or error}): set WANDB_DIR to a "
-            "folder you can write, or run from one"
-        ) from None
-    return target
-
-
 def choose_mode(requested: str | None = None, quiet: bool = False) -> str:
     """Return the wandb mode to pass to ``wandb.init(mode=...)``, with one line saying why.
 
@@ -223,7 +202,13 @@ def choose_mode(requested: str | None = None, quiet: bool = False) -> str:
         raise SetupError(f"{source} is {value!r}; use one of: {', '.join(MODES)}")
     if mode == "disabled":
         return mode
-    folder = check_writable()
+    from helpers.runs import check_writable, wandb_dir
+
+    folder = wandb_dir()
+    try:  # wandb would otherwise fall back to a shared temporary folder, where nobody looks
+        check_writable(folder)
+    except ValueError as error:
+        raise SetupError(str(error)) from None
     if mode == "offline":
         return mode
     sync = f"upload them later with `wandb sync --sync-all` in {folder}"

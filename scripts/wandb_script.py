@@ -17,7 +17,6 @@ from helpers.data import load_split
 from helpers.metrics import evaluate
 from helpers.mode import choose_mode
 from helpers.models import MODEL_NAMES, make_model, model_params
-from helpers.runs import check_writable, wandb_dir
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,8 +41,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)  # a bad --model exits here with code 2: no run is started
     try:
-        mode = choose_mode(args.mode)  # a bad WANDB_MODE or key, or online with no key
-        check_writable(wandb_dir())  # else wandb would store the run in a shared temp folder
+        mode = choose_mode(args.mode)  # a bad mode, key or run folder, or online with no key
     except ValueError as error:
         print(f"wandb_script.py: error: {error}", file=sys.stderr)
         return 2

@@ -26,7 +26,7 @@ from helpers.mode import SetupError
         ({"MODE": "onlien"}, "MODE must be one of '', 'online', 'offline', 'disabled'"),
         ({"PROJECT": "team/iris"}, "use entity='team', project='iris'"),
         ({"ENTITY": "a b"}, "ENTITY: entity 'a b' must be one user or team name"),
-        ({"MODLE": "x"}, "unknown parameter MODLE; known: PROJECT, ENTITY, MODE"),
+        ({"MODEL_NAME": "x"}, "unknown parameter MODEL_NAME; known: PROJECT, ENTITY, MODE"),
     ],
 )
 def test_a_bad_parameter_is_one_line_before_any_run(offline, parameters, message):

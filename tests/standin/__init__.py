@@ -13,7 +13,9 @@ does not know is answered with an error naming it and recorded in ``errors``.
         ...
         server.runs("my-project")  # what wandb stored
 
-In pytest, the ``wandb_server`` fixture (tests/conftest.py) yields the same object.
+In pytest, the ``wandb_server`` fixture (tests/conftest.py) yields the same object. To see
+what a new wandb asks that is not served, set ``WANDB_STANDIN_LOG=FILE``: each request the
+stand-in could not answer is appended to FILE as JSON (query, variables).
 """
 
 from __future__ import annotations
@@ -27,9 +29,21 @@ from pathlib import Path
 from .server import StandInServer
 from .store import StoredRun, StoredSweep
 
-__all__ = ["StandIn", "StoredRun", "StoredSweep", "serve"]
+__all__ = ["StandIn", "StoredRun", "StoredSweep", "account_env", "serve"]
 
 ENTITY = "iris-student"
+
+
+def account_env(base_url: str, api_key: str, home: str | os.PathLike[str]) -> dict[str, str]:
+    """What a student with an account has: a server address, a key, and their own HOME."""
+    home = Path(home)
+    return {
+        "WANDB_BASE_URL": base_url,
+        "WANDB_API_KEY": api_key,
+        "HOME": str(home),
+        "WANDB_CONFIG_DIR": str(home / ".config" / "wandb"),
+        "NETRC": str(home / ".netrc"),
+    }
 
 
 class StandIn:
@@ -61,14 +75,7 @@ class StandIn:
         drop any inherited one. ``WANDB_CONFIG_DIR`` and ``NETRC`` point into ``home``
         so no real login on this machine is read.
         """
-        home = Path(home)
-        return {
-            "WANDB_BASE_URL": self.base_url,
-            "WANDB_API_KEY": self.api_key,
-            "HOME": str(home),
-            "WANDB_CONFIG_DIR": str(home / ".config" / "wandb"),
-            "NETRC": str(home / ".netrc"),
-        }
+        return account_env(self.base_url, self.api_key, home)
 
     @property
     def reject_keys(self) -> bool:

@@ -129,6 +129,41 @@ class Resolvers:
                 [self.run(r) for r in sort_runs(runs(filters), order)], after, first
             ),
             "sweep": lambda _info, sweepName: self.sweep(store.sweep(entity, name, sweepName)),
+            "artifact": lambda _info, name: self.artifact(
+                store.latest_artifact(entity, project_name, name)
+            ),
+        }
+
+    def artifact_file(self, artifact: dict[str, Any], name: str) -> dict[str, Any]:
+        """A file of an artifact, uploaded with PUT to ``/artifacts/ID/NAME``."""
+        return {
+            "id": graphql_id("File", artifact["id"], name),
+            "name": name,
+            "displayName": name,
+            "uploadUrl": f"{self.server.base_url}/artifacts/{artifact['id']}/{name}",
+            "uploadHeaders": [],
+            "storagePath": f"{artifact['id']}/{name}",
+            "artifact": lambda _info: self.artifact(artifact),
+        }
+
+    def artifact(self, artifact: dict[str, Any] | None) -> dict[str, Any] | None:
+        if artifact is None:
+            return None
+        entity, project, collection = artifact["collection"]
+        latest = self.store.latest_artifact(entity, project, collection)
+        return {
+            "id": artifact["id"],
+            "state": artifact["state"],
+            "digest": artifact["digest"],
+            "artifactType": {
+                "id": graphql_id("ArtifactType", artifact["type"]),
+                "name": artifact["type"],
+            },
+            "artifactSequence": {
+                "id": graphql_id("ArtifactSequence", collection),
+                "name": collection,
+                "latestArtifact": lambda _info: self.artifact(latest),
+            },
         }
 
     def run(self, run: StoredRun) -> dict[str, Any]:
@@ -252,6 +287,38 @@ class Resolvers:
                 ],
             }
 
+        def create_artifact(_info, input: dict[str, Any]) -> dict[str, Any]:
+            return {"artifact": self.artifact(store.create_artifact(input))}
+
+        def create_artifact_manifest(_info, input: dict[str, Any]) -> dict[str, Any]:
+            artifact = store.artifacts.get(input["artifactID"])
+            if artifact is None:
+                raise GraphQLError(f"artifact {input['artifactID']} not found")
+            return {
+                "artifactManifest": {
+                    "id": graphql_id("ArtifactManifest", input["artifactID"]),
+                    "file": self.artifact_file(artifact, input["name"]),
+                }
+            }
+
+        def create_artifact_files(_info, input: dict[str, Any]) -> dict[str, Any]:
+            edges = []
+            for spec in input["artifactFiles"]:
+                artifact = store.artifacts.get(spec["artifactID"])
+                if artifact is None:
+                    raise GraphQLError(f"artifact {spec['artifactID']} not found")
+                node = self.artifact_file(artifact, spec["name"])
+                node["uploadMultipartUrls"] = None
+                edges.append({"node": node})
+            return {"files": {"edges": edges}}
+
+        def commit_artifact(_info, input: dict[str, Any]) -> dict[str, Any]:
+            artifact = store.artifacts.get(input["artifactID"])
+            if artifact is None:
+                raise GraphQLError(f"artifact {input['artifactID']} not found")
+            artifact["state"] = "COMMITTED"
+            return {"artifact": self.artifact(artifact)}
+
         def upsert_sweep(_info, input: dict[str, Any]) -> dict[str, Any]:
             sweep, inserted = store.upsert_sweep(input)
             return {
@@ -291,6 +358,10 @@ class Resolvers:
             "upsertSweep": upsert_sweep,
             "createAgent": create_agent,
             "agentHeartbeat": heartbeat,
+            "createArtifact": create_artifact,
+            "createArtifactManifest": create_artifact_manifest,
+            "createArtifactFiles": create_artifact_files,
+            "commitArtifact": commit_artifact,
         }
 
 
@@ -420,6 +491,12 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         body = self._body()
         parts = path.strip("/").split("/", 4)
+        if parts[0] == "artifacts" and len(parts) >= 3:
+            artifact = self.server.store.artifacts.get(parts[1])
+            if artifact is not None:
+                self.server.requests.append(("PUT", path, "upload"))
+                artifact["files"]["/".join(parts[2:])] = body
+                return self._reply(200)
         if len(parts) == 5 and parts[0] == "upload":
             self.server.requests.append(("PUT", path, "upload"))
             run = self.server.store.run(parts[1], parts[2], parts[3])

@@ -87,6 +87,8 @@ class Store:
         self.runs: dict[tuple[str, str, str], StoredRun] = {}
         self.sweeps: dict[tuple[str, str, str], StoredSweep] = {}
         self.agents: dict[str, StoredSweep] = {}
+        # Run artifacts (wandb.Table and the sklearn charts): id -> fields, and the files.
+        self.artifacts: dict[str, dict[str, Any]] = {}
 
     # -- projects and runs -------------------------------------------------------------
     def project_id(self, entity: str, project: str) -> int:
@@ -159,6 +161,31 @@ class Store:
             if body.get("complete"):
                 run.exitcode = body.get("exitcode")
                 run.state = "finished" if not run.exitcode else "failed"
+
+    # -- artifacts ---------------------------------------------------------------------
+    def create_artifact(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """A new artifact version, or the stored one with the same digest (wandb dedupes)."""
+        with self.lock:
+            key = (fields["entityName"], fields["projectName"], fields["artifactCollectionName"])
+            for artifact in self.artifacts.values():
+                if artifact["collection"] == key and artifact["digest"] == fields["digest"]:
+                    return artifact
+            artifact = {
+                "id": graphql_id("Artifact", new_id(12)),
+                "collection": key,
+                "type": fields["artifactTypeName"],
+                "digest": fields["digest"],
+                "state": "PENDING",
+                "run": fields.get("runName"),
+                "files": {},
+            }
+            self.artifacts[artifact["id"]] = artifact
+            return artifact
+
+    def latest_artifact(self, entity: str, project: str, name: str) -> dict[str, Any] | None:
+        collection = (entity, project, name.split(":")[0])
+        found = [a for a in self.artifacts.values() if a["collection"] == collection]
+        return found[-1] if found else None
 
     # -- sweeps ------------------------------------------------------------------------
     def upsert_sweep(self, fields: dict[str, Any]) -> tuple[StoredSweep, bool]:
