@@ -60,7 +60,7 @@ test-oldest: $(OLDEST)/.installed
 # Builds (once, cached in .cache/colab/) a Python 3.13 venv with Colab's package set, installs the
 # course as the notebooks' Colab cell does, then runs every notebook alone, with and without a secret.
 test-colab: $(VENV)/.installed
-	@WANDB_IRIS_COLAB_TEST=1 $(PY) -m pytest -n 2 -rs tests/test_colab.py; status=$$?; \
+	@WANDB_IRIS_COLAB_TEST=1 $(PY) -m pytest -n 2 -rfEs tests/test_colab.py; status=$$?; \
 	  cat .cache/colab/last-install.txt .cache/colab/last-notebooks.txt 2>/dev/null; exit $$status
 
 rerun: $(VENV)/.installed
