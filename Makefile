@@ -2,6 +2,8 @@
 # make lab   opens JupyterLab on notebooks/
 # make test  sets up and runs the whole test suite (what CI runs)
 # make test-browser  runs every notebook in JupyterLab in headless Chromium (installs chromium if missing)
+# make test-oldest  the notebooks and quick tests on the oldest releases pyproject.toml allows
+# make test-colab   every notebook alone on Colab's published package set (Python 3.13)
 # make rerun NB=03_config PARAM=MODEL VALUES="LogisticRegression KNeighborsClassifier"
 #            reruns a notebook once per value into outputs/ and prints one table of runs
 PYTHON ?= python3
@@ -10,20 +12,20 @@ PY     := $(VENV)/bin/python
 OUT    ?= outputs
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: run lab test test-browser lint bench rerun links clean
+.PHONY: run lab test test-browser test-oldest test-colab test-seats lint bench rerun links clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -e ".[local,test]"
 	touch $@
 
 $(VENV)/.lab: $(VENV)/.installed
-	$(PY) -m pip install -q -e ".[test,lab]"
+	$(PY) -m pip install -q -e ".[local,test,lab]"
 	touch $@
 
 $(VENV)/.browser: $(VENV)/.installed
-	$(PY) -m pip install -q -e ".[test,browser]"
+	$(PY) -m pip install -q -e ".[local,test,browser]"
 	touch $@
 
 # Debian's chromium; Playwright drives it and never downloads a browser of its own.
@@ -52,6 +54,25 @@ test: $(VENV)/.installed lint
 test-browser: $(VENV)/.browser /usr/bin/chromium
 	$(PY) -m pytest tests/browser
 
+# A venv on the lower bounds (tests/constraints-oldest.txt), rebuilt when they change.
+OLDEST ?= .venv-oldest
+$(OLDEST)/.installed: pyproject.toml tests/constraints-oldest.txt
+	rm -rf $(OLDEST)
+	$(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install -q --upgrade pip
+	$(OLDEST)/bin/python -m pip install -q -c tests/constraints-oldest.txt -e ".[local,test,lab]"
+	touch $@
+
+test-oldest: $(OLDEST)/.installed
+	$(OLDEST)/bin/python -m pip list --format=freeze | grep -iE "^($$(grep -v '^#' tests/constraints-oldest.txt | cut -d= -f1 | paste -sd'|'))=="
+	$(OLDEST)/bin/python -m pytest -n 2 --nbmake notebooks tests
+
+# Builds (once, cached in .cache/colab/) a Python 3.13 venv with Colab's package set, installs the
+# course as the notebooks' Colab cell does, then runs every notebook alone, with and without a secret.
+test-colab: $(VENV)/.installed
+	@WANDB_IRIS_COLAB_TEST=1 $(PY) -m pytest -n 2 -rfEs tests/test_colab.py; status=$$?; \
+	  cat .cache/colab/last-install.txt .cache/colab/last-notebooks.txt 2>/dev/null; exit $$status
+
 rerun: $(VENV)/.installed
 	@test -n "$(NB)" -a -n "$(PARAM)" -a -n "$(VALUES)" || \
 	  { echo 'usage: make rerun NB=03_config PARAM=MODEL VALUES="LogisticRegression KNeighborsClassifier"'; exit 2; }
@@ -64,4 +85,4 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/series.py
 
 clean:
-	rm -rf $(OUT) notebooks/wandb wandb .pytest_cache
+	rm -rf $(OUT) notebooks/wandb wandb .pytest_cache .venv-oldest .cache/colab

@@ -110,7 +110,7 @@ def plot_sklearn_charts(run: dict[str, Any]) -> Figure:
     axes[1].legend()
 
     for name, part in tables["roc_table"].groupby("class", sort=False):
-        RocCurveDisplay(fpr=part["fpr"], tpr=part["tpr"], name=name).plot(ax=axes[2])
+        RocCurveDisplay(fpr=part["fpr"], tpr=part["tpr"]).plot(ax=axes[2], name=name)
     axes[2].set_title("ROC")
 
     for name, part in tables["precision_recall_table"].groupby("class", sort=False):

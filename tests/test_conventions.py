@@ -10,6 +10,7 @@ import tomllib
 import nbformat
 import pytest
 import yaml
+from packaging.version import Version
 
 from tests.conftest import NOTEBOOKS, ROOT, run_python
 
@@ -73,7 +74,10 @@ def _split(requirement: str) -> tuple[str, str]:
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = dict(
-        _split(r) for r in project["dependencies"] + project["optional-dependencies"]["lab"]
+        _split(r)
+        for r in project["dependencies"]
+        + project["optional-dependencies"]["local"]
+        + project["optional-dependencies"]["lab"]
     )
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     listed: dict[str, str] = {}
@@ -130,3 +134,22 @@ def test_the_link_generator_refuses_a_notebook_without_its_markers(tmp_path):
     once = notebook_links._between(text, "nav", "new")
     assert once == "a\n<!-- nav -->\nnew\n<!-- /nav -->\nb"
     assert notebook_links._between(once, "nav", "new") == once  # idempotent
+
+
+def test_oldest_constraints_pin_every_lower_bound():
+    """`make test-oldest` runs on exactly the lower bounds pyproject.toml declares."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"].values()
+    requirements = project["dependencies"] + [r for extra in extras for r in extra]
+    lower = {}
+    for requirement in requirements:
+        name, spec = _split(requirement)
+        bound = re.search(r">=([\w.]+)", spec)
+        assert bound, f"{requirement} has no lower bound"
+        lower[re.sub(r"\[.*\]", "", name)] = Version(bound.group(1))
+    pinned = dict(
+        _split(line)
+        for line in (ROOT / "tests" / "constraints-oldest.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    assert {name: Version(spec.removeprefix("==")) for name, spec in pinned.items()} == lower

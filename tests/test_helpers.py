@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import types
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_iris
@@ -65,3 +68,13 @@ def test_hyperparameters_override_defaults_and_typos_are_refused():
     assert make_model("KNeighborsClassifier", weights="distance").weights == "distance"
     with pytest.raises(ValueError, match="KNeighborsClassifier has no hyperparameter 'k'; valid"):
         model_params("KNeighborsClassifier", k=3)
+
+
+def test_an_older_wandb_still_imported_asks_for_a_restart(monkeypatch):
+    import helpers
+
+    monkeypatch.setitem(sys.modules, "wandb", types.SimpleNamespace(__version__="0.28.1"))
+    with pytest.raises(ImportError, match=r"wandb 0\.28\.1 is imported but .* Restart session"):
+        helpers.check_wandb_is_current()
+    monkeypatch.undo()
+    helpers.check_wandb_is_current()  # the real one: nothing to say

@@ -1,0 +1,5 @@
+"""Colab's common error base class (google/colab/errors.py)."""
+
+
+class Error(Exception):
+    """Base class for all Colab errors."""

@@ -1,0 +1,381 @@
+"""The series on Colab's own runtime: Colab's package set, the notebook alone, the secret key.
+
+A Python 3.13 venv is built from tests/colab/constraints.txt (the packages Colab's published
+image has, at Colab's versions) with a stand-in ``google.colab`` (tests/colab/site), cached
+under .cache/colab/ by the hash of those files. Each test session then installs the course
+into it with the command the notebooks' Colab cell runs (its GitHub URL replaced by a copy of
+this checkout) and checks that no package Colab owns changed version. Every notebook is then
+copied alone into an empty folder and executed there on that venv's kernel, which imports
+``google.colab`` at start as Colab's does: without a secret (offline, one line saying so),
+with the ``WANDB_API_KEY`` secret (online, against the W&B API stand-in), and with a secret
+the notebook may not read.
+
+``make test-colab`` runs it (WANDB_IRIS_COLAB_TEST=1); ``make test`` skips it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.conftest import NOTEBOOKS, ROOT
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("WANDB_IRIS_COLAB_TEST"),
+    reason="builds a Colab-runtime venv (minutes the first time): run `make test-colab`",
+)
+
+COLAB = ROOT / "tests" / "colab"
+CONSTRAINTS = COLAB / "constraints.txt"
+CACHE = ROOT / ".cache" / "colab"
+NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+SECRET = "WANDB_API_KEY"
+REPOSITORY = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+
+# Colab's kernel and scientific stack: the install must leave each at Colab's version.
+RUNTIME_NAMED = (
+    "ipykernel",
+    "ipython",
+    "jupyter-client",
+    "traitlets",
+    "tornado",
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "scikit-learn",
+)
+# What installing the course may change: wandb itself (Colab has an older one), and the
+# OpenTelemetry packages wandb 0.31 requires at >=1.43 (Colab has 1.42.1). Nothing else.
+MAY_CHANGE = {
+    "wandb",
+    "opentelemetry-api",
+    "opentelemetry-sdk",
+    "opentelemetry-semantic-conventions",
+}
+
+
+def _name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _pins(text: str) -> dict[str, str]:
+    """``name==version`` lines (pip freeze or a constraints file) as {normalized name: version}."""
+    found = {}
+    for line in text.splitlines():
+        match = re.match(r"^([A-Za-z0-9_.-]+)\s*(?:==\s*(\S+)|@\s*(\S+))", line)
+        if match:
+            found[_name(match.group(1))] = match.group(2) or match.group(3)
+    return found
+
+
+def python313() -> tuple[str, str]:
+    """A Python 3.13 (Colab's), from PATH or pyenv; else this interpreter. (path, version)."""
+    candidates = [shutil.which("python3.13")]
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates += sorted(str(p) for p in pyenv.glob("3.13*/bin/python3.13"))[::-1]
+    for candidate in [c for c in candidates if c] + [sys.executable]:
+        out = subprocess.run(
+            [candidate, "-c", "import platform; print(platform.python_version())"],
+            capture_output=True,
+            text=True,
+        )
+        if out.returncode == 0:
+            return candidate, out.stdout.strip()
+    raise AssertionError("no Python found")  # unreachable: sys.executable runs
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """One test process at a time (pytest-xdist workers share the cached venv)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def pip(python: Path, *args: str) -> str:
+    result = subprocess.run(
+        [str(python), "-m", "pip", *args], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, f"pip {' '.join(args)} failed:\n{result.stdout}{result.stderr}"
+    return result.stdout
+
+
+def colab_install_args() -> list[str]:
+    """The arguments of the ``%pip install`` line in the notebooks' Colab cell."""
+    lines = set()
+    for path in NOTEBOOK_PATHS:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code" and "# colab-install" in cell.source:
+                lines.update(re.findall(r"^\s*%pip install (.+)$", cell.source, re.M))
+    assert len(lines) == 1, f"the Colab cells differ or have no %pip line: {lines}"
+    return shlex.split(lines.pop())
+
+
+def checkout_copy(into: Path) -> Path:
+    """The files git would clone (tracked, plus new files not ignored), as they are now."""
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    for name in files:
+        source = ROOT / name
+        if source.is_file():
+            (into / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, into / name)
+    return into
+
+
+@dataclass
+class Runtime:
+    """The Colab-runtime venv after the course's install."""
+
+    python: Path
+    version: str
+    colab: dict[str, str]  # constraints.txt
+    before: dict[str, str]  # pip freeze of the venv as built, before the course
+    after: dict[str, str] = field(default_factory=dict)
+    command: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def report(self) -> str:
+        changed = {
+            n: f"{v} -> {self.after[n]}"
+            for n, v in self.before.items()
+            if n in self.after and self.after[n] != v
+        }
+        added = {n: v for n, v in self.after.items() if n not in self.before}
+        lines = [
+            f"Colab runtime: Python {self.version} ({self.python})",
+            f"install: {self.command}",
+            "changed: " + (", ".join(f"{n} {v}" for n, v in sorted(changed.items())) or "none"),
+            "added: " + ", ".join(f"{n} {v}" for n, v in sorted(added.items())),
+            "seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in self.seconds.items()),
+        ]
+        return "\n".join(lines)
+
+
+def build_runtime(folder: Path, python: str) -> float:
+    """Create the venv from Colab's pins and put the stand-in ``google.colab`` into it."""
+    start = time.monotonic()
+    shutil.rmtree(folder, ignore_errors=True)
+    subprocess.run([python, "-m", "venv", str(folder / "venv")], check=True)
+    venv_python = folder / "venv" / "bin" / "python"
+    pip(venv_python, "install", "-q", "-r", str(CONSTRAINTS))
+    site = Path(
+        subprocess.run(
+            [str(venv_python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    shutil.copytree(
+        COLAB / "site" / "google",
+        site / "google",
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    (folder / "before.txt").write_text(pip(venv_python, "freeze", "--all"))
+    return time.monotonic() - start
+
+
+@pytest.fixture(scope="session")
+def runtime(tmp_path_factory, testrun_uid) -> Runtime:
+    """The cached Colab venv, with the course installed once per test session."""
+    python, version = python313()
+    if not version.startswith("3.13"):
+        warnings.warn(
+            f"no Python 3.13 here: the Colab runtime ran on Python {version}", stacklevel=1
+        )
+    digest = hashlib.sha256(version.encode())
+    for path in [CONSTRAINTS, *sorted((COLAB / "site").rglob("*.py"))]:
+        digest.update(path.read_bytes())
+    folder = CACHE / digest.hexdigest()[:16]
+    venv_python = folder / "venv" / "bin" / "python"
+    seconds = {}
+    with locked(CACHE / "lock"):
+        if not (folder / "before.txt").exists():
+            seconds["venv build"] = build_runtime(folder, python)
+        marker = folder / f"installed-{testrun_uid}.json"
+        if not marker.exists():
+            for old in folder.glob("installed-*.json"):
+                old.unlink()
+            (CACHE / "last-notebooks.txt").write_text("")
+            source = checkout_copy(tmp_path_factory.mktemp("checkout"))
+            args = [
+                re.sub(r"git\+https://github\.com/[^\s\"]+", f"file://{source}", arg)
+                for arg in colab_install_args()
+            ]
+            start = time.monotonic()
+            pip(venv_python, "install", *args)
+            seconds["course install"] = time.monotonic() - start
+            marker.write_text(
+                json.dumps(
+                    {
+                        "after": pip(venv_python, "freeze", "--all"),
+                        "command": "pip install " + shlex.join(args),
+                        "seconds": seconds,
+                    }
+                )
+            )
+    state = json.loads(marker.read_text())
+    found = Runtime(
+        python=venv_python,
+        version=version,
+        colab=_pins(CONSTRAINTS.read_text()),
+        before=_pins((folder / "before.txt").read_text()),
+        after=_pins(state["after"]),
+        command=state["command"],
+        seconds=state["seconds"],
+    )
+    (CACHE / "last-install.txt").write_text(found.report() + "\n")
+    return found
+
+
+def test_the_runtime_is_colabs_package_set(runtime):
+    """The venv as built holds exactly Colab's pins: the constraints file is a closed set."""
+    assert runtime.before == runtime.colab
+
+
+def test_the_colab_install_changes_no_runtime_package(runtime):
+    """The course's install adds the course, wandb at the tested version and sweeps; Colab's
+    kernel stack, scientific stack and their dependencies stay at Colab's versions."""
+    changed = {
+        name: (version, runtime.after.get(name))
+        for name, version in runtime.colab.items()
+        if runtime.after.get(name) != version and name not in MAY_CHANGE
+    }
+    assert changed == {}, runtime.report()
+    for name in RUNTIME_NAMED:
+        assert runtime.after[name] == runtime.colab[name], name
+    assert runtime.after["wandb"].startswith("0.31."), runtime.report()
+    assert "wandb-iris-course" in runtime.after and "sweeps" in runtime.after
+    for left_out in ("papermill", "jupyterlab"):
+        assert left_out not in runtime.after, f"the Colab install pulled {left_out}"
+
+
+def test_the_installed_packages_fit_together(runtime):
+    """``pip check``: every installed package's requirements hold after the install."""
+    result = subprocess.run(
+        [str(runtime.python), "-m", "pip", "check"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def outputs(notebook: nbformat.NotebookNode) -> str:
+    """Everything the cells printed or raised, as one text."""
+    text = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                text.append(output.text)
+            elif output.output_type == "error":
+                text.append(f"{output.ename}: {output.evalue}")
+            else:
+                text.append(str(output.get("data", {}).get("text/plain", "")))
+    return "".join(text)
+
+
+def run_alone(runtime: Runtime, notebook: Path, tmp_path: Path, env: dict[str, str]):
+    """Copy the notebook into an empty folder and execute it there, as Colab runs it."""
+    alone = tmp_path / "content"
+    alone.mkdir()
+    shutil.copy(notebook, alone)
+    home = tmp_path / "home"
+    ipython = home / ".ipython" / "profile_default" / "startup"
+    ipython.mkdir(parents=True)
+    (ipython / "00-colab.py").write_text("import google.colab  # in sys.modules, as in Colab\n")
+    child_env = {
+        "PATH": f"{runtime.python.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HOME": str(home),
+        "IPYTHONDIR": str(home / ".ipython"),
+        "LANG": "C.UTF-8",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        # The notebook's own install cell runs too, as in Colab: git fetches "GitHub" from
+        # this checkout (its last commit). The course is installed already, so pip keeps it.
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"url.{ROOT.as_uri()}.insteadOf",
+        "GIT_CONFIG_VALUE_0": REPOSITORY,
+        **env,
+    }
+    start = time.monotonic()
+    result = subprocess.run(
+        [str(runtime.python), str(COLAB / "execute.py"), str(alone / notebook.name)],
+        cwd=alone,
+        env=child_env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=900,
+    )
+    seconds = time.monotonic() - start
+    with (CACHE / "last-notebooks.txt").open("a") as log:
+        log.write(f"{notebook.stem} {env.get('CASE', '')} {seconds:.0f}s rc={result.returncode}\n")
+    executed = nbformat.read(alone / notebook.name, as_version=4)
+    text = outputs(executed)
+    assert result.returncode == 0, f"{notebook.name} failed on Colab's runtime:\n{text[-3000:]}"
+    install = [c for c in executed.cells if "# colab-install" in c.source]
+    said = outputs(nbformat.v4.new_notebook(cells=install))
+    assert "error" not in said.lower(), f"the Colab install cell failed:\n{said}"
+    return text, alone
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOK_PATHS, ids=lambda p: p.stem)
+def test_notebook_alone_without_secret_goes_offline_in_one_line(runtime, notebook, tmp_path):
+    text, alone = run_alone(runtime, notebook, tmp_path, {"CASE": "no-secret"})
+    assert f"python {runtime.version}" in text, "the kernel is not the Colab venv's Python"
+    said = [line for line in text.splitlines() if "saved offline" in line]
+    assert len(said) == 1, text
+    assert f"add a {SECRET} secret" in said[0]
+    assert list(alone.glob("wandb/offline-run-*")), "no offline run was stored"
+    assert not list(alone.glob("wandb/run-*"))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOK_PATHS, ids=lambda p: p.stem)
+def test_notebook_alone_with_the_secret_is_online(runtime, notebook, tmp_path):
+    standin = pytest.importorskip("tests.standin", reason="the W&B API stand-in is not here")
+    with standin.serve() as server:
+        env = {
+            "CASE": "secret",
+            "COLAB_STANDIN_SECRETS": json.dumps({SECRET: server.api_key}),
+            "WANDB_BASE_URL": server.base_url,
+        }
+        text, alone = run_alone(runtime, notebook, tmp_path, env)
+        stored = server.runs()
+    said = "\n".join(line for line in text.splitlines() if line.startswith("wandb: "))
+    assert "from the Colab secret" in said, f"not online with the Colab secret:\n{said}"
+    assert "saved offline" not in said, said
+    assert list(alone.glob("wandb/run-*")) and not list(alone.glob("wandb/offline-run-*"))
+    assert stored, "the stand-in stored no run"
+    assert server.api_key not in text
+
+
+def test_a_secret_without_notebook_access_says_how_to_allow_it(runtime, tmp_path):
+    env = {"CASE": "no-access", "COLAB_STANDIN_SECRETS": json.dumps({SECRET: None})}
+    text, _ = run_alone(runtime, NOTEBOOK_PATHS[1], tmp_path, env)
+    assert "Notebook access" in text, "\n".join(text.splitlines()[:12])
+    assert [line for line in text.splitlines() if "saved offline" in line], text
