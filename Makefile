@@ -1,6 +1,7 @@
 # make run   executes every notebook offline into outputs/ and prints the runs they logged
 # make lab   opens JupyterLab on notebooks/
 # make test  sets up and runs the whole test suite (what CI runs)
+# make exercises  rewrites the student edition notebooks/exercises/ from notebooks/
 # make rerun NB=03_config PARAM=MODEL VALUES="LogisticRegression KNeighborsClassifier"
 #            reruns a notebook once per value into outputs/ and prints one table of runs
 PYTHON ?= python3
@@ -9,7 +10,7 @@ PY     := $(VENV)/bin/python
 OUT    ?= outputs
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: run lab test lint bench rerun links clean
+.PHONY: run lab test lint bench rerun links exercises clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +38,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/codespell
-	$(VENV)/bin/nbstripout --verify notebooks/*.ipynb
+	$(VENV)/bin/nbstripout --verify notebooks/*.ipynb notebooks/exercises/*.ipynb
 
 test: $(VENV)/.installed lint
 	$(PY) -m pytest -n 2 --nbmake notebooks tests
@@ -49,9 +50,13 @@ rerun: $(VENV)/.installed
 
 links: $(VENV)/.installed
 	$(PY) scripts/notebook_links.py
+	$(PY) scripts/make_exercises.py
+
+exercises: $(VENV)/.installed
+	$(PY) scripts/make_exercises.py
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/series.py
 
 clean:
-	rm -rf $(OUT) notebooks/wandb wandb .pytest_cache
+	rm -rf $(OUT) notebooks/wandb notebooks/exercises/wandb wandb .pytest_cache notebooks/iris_script.py notebooks/exercises/iris_script.py
