@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from notebook_links import ROOT, link_notebook, repository
 
 LESSONS = ROOT / "notebooks"
-EXERCISES = LESSONS / "exercises"
+EXERCISES = LESSONS / "exercises"  # where the edition is written
+PUBLISHED = LESSONS / "exercises"  # where it lives in the repository: its badges point there
 EDITION_NOTE = (
     "**Student edition.** Write your code in the *Your turn* cells; the check after each one reads "
     "back what your run stored and tells you what is missing. The complete lesson, with the "
@@ -72,17 +73,17 @@ def main(argv: list[str] | None = None) -> int:
             editions[i - 1] if i else None,
             editions[i + 1] if i + 1 < len(editions) else None,
         ]
-        link_notebook(nb, target, repo, neighbours)
+        link_notebook(nb, PUBLISHED / target.name, repo, neighbours)
         text = nbformat.writes(nb) + "\n"
         if not target.exists() or target.read_text() != text:
-            stale.append(str(target.relative_to(ROOT)))
+            stale.append(f"exercises/{target.name}")
             if not args.check:
                 target.parent.mkdir(exist_ok=True)
                 target.write_text(text)
     wanted = {target.name for target, _ in editions}
     extra = sorted(p for p in EXERCISES.glob("*.ipynb") if p.name not in wanted)
     for path in extra:
-        stale.append(f"{path.relative_to(ROOT)} (no lesson of that name)")
+        stale.append(f"exercises/{path.name} (no lesson of that name)")
         if not args.check:
             path.unlink()
     if args.check and stale:
