@@ -1,40 +1,63 @@
-"""``python -m helpers [WANDB_DIR]``: print the table of the runs stored under a wandb folder."""
+"""``python -m helpers [WANDB_DIR]``: print the table of the runs stored under a wandb folder.
+
+Exit status: 0 when every run was read back complete, 1 when some run could not be read
+or never ended (its row says why), 2 when the folder holds no runs at all.
+"""
 
 from __future__ import annotations
 
+import difflib
 import sys
+from pathlib import Path
 
 import pandas as pd
 
-from helpers.runs import runs_table, wandb_dir
+from helpers.runs import DAMAGED, run_files, runs_table, wandb_dir
+
+COLUMNS = ["id", "project", "group", "job_type", "state", "config.model", "accuracy", "f1", "nll"]
+
+
+def why_no_runs(folder: Path) -> str:
+    """One line on why ``folder`` shows no runs, and where they may be instead."""
+    if not folder.exists():
+        parent = folder.parent if str(folder.parent) else Path(".")
+        names = [p.name for p in parent.iterdir() if p.is_dir()] if parent.is_dir() else []
+        close = difflib.get_close_matches(folder.name, names, n=1)
+        hint = f"; did you mean {parent / close[0]}?" if close else ""
+        return f"no folder {folder}{hint}"
+    if folder.is_file():
+        return (
+            f"{folder} is a file, not a wandb folder: give the folder that holds the "
+            "offline-run-*/ folders (e.g. outputs/wandb)"
+        )
+    inner = folder / "wandb"
+    if inner.is_dir() and run_files(inner):
+        return (
+            f"no runs directly under {folder}, but {inner} holds {len(run_files(inner))}: "
+            f"python -m helpers {inner}"
+        )
+    if folder.name.startswith(("offline-run-", "run-")):
+        return f"{folder} is one run's folder: give its parent, python -m helpers {folder.parent}"
+    return f"no runs stored under {folder} (it holds no offline-run-*/ or run-*/ folders)"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if len(args) > 1 or (args and args[0].startswith("-")):
+        print("usage: python -m helpers [WANDB_FOLDER]  (default: $WANDB_DIR/wandb or ./wandb)")
+        return 2
     folder = wandb_dir(args[0] if args else None)
     table = runs_table(folder)
     if table.empty:
-        print(f"no runs stored under {folder}")
-        return 1
-    columns = [
-        c
-        for c in [
-            "id",
-            "project",
-            "group",
-            "job_type",
-            "state",
-            "config.model",
-            "accuracy",
-            "f1",
-            "nll",
-        ]
-        if c in table
-    ]
-    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(why_no_runs(folder))
+        return 2
+    columns = [c for c in [*COLUMNS, "folder", "reason"] if c in table]
+    with pd.option_context(
+        "display.width", 200, "display.max_columns", 20, "display.max_colwidth", 90
+    ):
         print(f"{len(table)} runs stored under {folder}:")
-        print(table[columns].to_string(index=False))
-    return 0
+        print(table[columns].to_string(index=False, na_rep=""))
+    return 1 if table["state"].isin(DAMAGED).any() else 0
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from unittest.mock import patch
 import pandas as pd
 import yaml
 
-from helpers.runs import read_runs, runs_table
+from helpers.runs import check_writable, read_runs, runs_table
 
 
 def find_notebook(name: str) -> Path:
@@ -85,6 +85,14 @@ def rerun(notebook: Path, parameter: str, values: list[Any], out: Path) -> pd.Da
     return result
 
 
+def _value(text: str) -> Any:
+    """A value typed on the command line, read as YAML (``5`` is a number, ``[a, b]`` a list)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ValueError(f"value {text!r} is not valid YAML; quote text as '\"{text}\"'") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m helpers.batch", description="Rerun a notebook over parameter values."
@@ -97,10 +105,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         notebook = find_notebook(args.notebook)
         declared_parameter(notebook, args.parameter)
-    except (FileNotFoundError, ValueError) as error:
+        values = [_value(v) for v in args.values]
+        out = Path(args.out)
+        check_writable(
+            out, "choose another --out"
+        )  # wandb would otherwise put the runs in a shared temporary folder
+    except (OSError, ValueError) as error:
         parser.error(str(error))
-    values = [yaml.safe_load(v) for v in args.values]
-    table = rerun(notebook, args.parameter, values, Path(args.out))
+    table = rerun(notebook, args.parameter, values, out)
     if len(table):
         parameter = declared_parameter(notebook, args.parameter)
         columns = [parameter, "id", "group", "state", "config.model", "accuracy", "f1", "nll"]

@@ -15,11 +15,22 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+
+class UnreadableRunError(RuntimeError):
+    """W&B's reader refused a run log; ``reason`` is its message."""
+
+    def __init__(self, run_file: Path, reason: str) -> None:
+        super().__init__(f"wandb leet inspect could not read {run_file}: {reason}")
+        self.reason = reason
+
 
 RUN_COLUMNS = ["id", "name", "project", "entity", "group", "job_type", "tags", "notes", "state"]
 
@@ -29,6 +40,22 @@ def wandb_dir(path: str | os.PathLike[str] | None = None) -> Path:
     if path is not None:
         return Path(path)
     return Path(os.environ.get("WANDB_DIR") or ".") / "wandb"
+
+
+def check_writable(folder: Path, fix: str = "set WANDB_DIR to a folder you can write") -> None:
+    """Fail in one line when runs cannot be written to ``folder``.
+
+    wandb would otherwise fall back to a shared temporary folder, where the sweep
+    (and ``python -m helpers``) would never find the runs.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise ValueError(
+            f"cannot write runs to {folder} ({error.strerror or error}): {fix}"
+        ) from None
 
 
 def _leet(run_file: Path, *flags: str) -> list[str]:
@@ -62,7 +89,8 @@ def _run_leet(run_file: Path, *flags: str) -> str:
         check=False,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"wandb leet inspect could not read {run_file}: {result.stderr.strip()}")
+        reason = " ".join(result.stderr.split()).removeprefix("Error: ")
+        raise UnreadableRunError(run_file, reason or f"exit status {result.returncode}")
     return result.stdout
 
 
@@ -106,6 +134,64 @@ def _records(run_path: Path) -> dict[str, Any]:
     return found
 
 
+def _open_logs() -> set[str] | None:
+    """The run logs some process holds open right now (wandb-core writing them), or None.
+
+    A log that ends without the run's exit is either still being written or was left
+    behind by a process that died; only the writer holding it open tells the two apart.
+    Linux shows open files under /proc; elsewhere we cannot tell (None).
+    """
+    proc = Path("/proc")
+    if not (proc / "self" / "fd").is_dir():
+        return None
+    found: set[str] = set()
+    for fd_dir in proc.glob("[0-9]*/fd"):
+        try:
+            for fd in fd_dir.iterdir():
+                target = os.readlink(fd)
+                if target.endswith(".wandb"):
+                    found.add(target)
+        except OSError:  # the process ended, or is not ours to look at
+            continue
+    return found
+
+
+def run_id_of(folder: str | os.PathLike[str]) -> str:
+    """The run id in a run folder's name (``offline-run-20260101_120000-<id>``)."""
+    return Path(folder).name.rsplit("-", 1)[-1]
+
+
+def _judge(run: dict[str, Any], log: Path) -> dict[str, Any]:
+    """Say plainly when a stored run did not end: crashed (nobody writes it) or still running.
+
+    wandb only writes a run's exit when ``run.finish()`` (or the end of the process) gets
+    there. A log with no exit reads back as ``running``; one killed before its first
+    records reached the disk reads back with no id at all (state ``unknown``).
+    """
+    state = run.get("state")
+    if state not in ("running", "unknown"):
+        return run
+    run["stored_state"] = state
+    if not run.get("run_id"):
+        run["run_id"] = run_id_of(log.parent)
+    open_logs = _open_logs()
+    if open_logs is not None and str(log.resolve()) in open_logs:
+        run["state"] = "running"
+        return run
+    run["folder"] = log.parent.name
+    size = log.stat().st_size if log.exists() else 0
+    if state == "unknown":
+        what = "its log is empty" if size == 0 else f"its log ({size} bytes) holds no run record"
+        run["reason"] = f"{what}: the process stopped before wandb wrote the run to disk"
+    else:
+        run["reason"] = (
+            "its log ends before the run did (no exit record): the process was killed "
+            "or the file was cut short"
+        )
+    run["state"] = "crashed" if open_logs is not None else "unfinished"
+    return run
+
+
 def read_run(path: str | os.PathLike[str] | Any) -> dict[str, Any]:
     """Everything wandb stored about one run, as one dict.
 
@@ -113,6 +199,8 @@ def read_run(path: str | os.PathLike[str] | Any) -> dict[str, Any]:
     ``state``, ``config``, ``summary``, ``console``...), plus ``group``, ``job_type``,
     ``dir`` (the run folder), ``environment`` (the Overview tab's facts) and
     ``history`` (every logged step; see :func:`history`).
+    A run whose log ends early (its process died) has state ``crashed`` and a ``reason``;
+    a log W&B's reader refuses raises RuntimeError with the reader's message.
     """
     log = run_file(path)
     summary = json.loads(_run_leet(log, "--summary", "--json"))
@@ -122,7 +210,31 @@ def read_run(path: str | os.PathLike[str] | Any) -> dict[str, Any]:
     summary["environment"] = records["environment"]
     summary["history"] = records["history"]
     summary["dir"] = str(log.parent)
-    return summary
+    return _judge(summary, log)
+
+
+def read_or_explain(source: Any) -> dict[str, Any]:
+    """:func:`read_run`, or a row that says why the run could not be read (never an error)."""
+    try:
+        return read_run(source)
+    except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as error:
+        folder = Path(getattr(getattr(source, "settings", None), "sync_dir", None) or source)
+        if folder.suffix == ".wandb":
+            folder = folder.parent
+        reason = getattr(error, "reason", None) or str(error)
+        return {
+            "run_id": run_id_of(folder),
+            "name": folder.name,
+            "folder": folder.name,
+            "state": "unreadable",
+            "reason": reason,
+            "dir": str(folder),
+            "config": {},
+            "summary": {},
+        }
+
+
+DAMAGED = ("unreadable", "crashed", "unfinished")
 
 
 def history(run: dict[str, Any] | None) -> pd.DataFrame:
@@ -151,6 +263,9 @@ def read_runs(
     """Read several runs side by side: a list of runs or run folders, or a whole wandb folder.
 
     Runs of a disabled wandb stored nothing: they are left out, and one line says so.
+    A run that cannot be read, or whose process died before it ended, still gets its
+    entry (state ``unreadable`` / ``crashed``, with a ``reason``), and one warning line
+    on stderr says how many: one damaged file never hides the others.
     """
     if runs is None or isinstance(runs, (str, os.PathLike)):
         sources: list[Any] = list(run_files(runs))
@@ -159,7 +274,18 @@ def read_runs(
         if len(sources) < len(runs):
             print("wandb is disabled, so nothing was stored to read back.")
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(read_run, sources))
+        found = list(pool.map(read_or_explain, sources))
+    damaged = [r for r in found if r.get("state") in DAMAGED]
+    if damaged:
+        states = ", ".join(
+            f"{n} {s}" for s, n in pd.Series([r["state"] for r in damaged]).value_counts().items()
+        )
+        print(
+            f"warning: {len(damaged)} of {len(found)} runs did not read back complete "
+            f"({states}); their rows say why",
+            file=sys.stderr,
+        )
+    return found
 
 
 def latest_run(path: str | os.PathLike[str] | None = None) -> dict[str, Any] | None:
@@ -185,6 +311,8 @@ def _row(run: dict[str, Any]) -> dict[str, Any]:
         "notes": run.get("notes"),
         "state": run.get("state"),
     }
+    if run.get("reason"):
+        row["folder"], row["reason"] = run.get("folder"), run["reason"]
     row.update({f"config.{k}": v for k, v in (run.get("config") or {}).items()})
     row.update(
         {

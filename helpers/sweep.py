@@ -10,12 +10,16 @@ read them, and calls the same ``train()`` function. ``train`` cannot tell the di
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import secrets
+import signal
+import sys
 import tempfile
+import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
@@ -24,7 +28,7 @@ from unittest.mock import patch
 import pandas as pd
 import yaml
 
-from helpers.runs import find_run, read_run
+from helpers.runs import check_writable, find_run, read_or_explain, wandb_dir
 
 COURSE_SWEEP = Path(__file__).with_name("sweep.yaml")
 METHODS = ("grid", "random", "bayes")
@@ -42,7 +46,15 @@ def load_sweep_config(path: str | os.PathLike[str] | None = None) -> dict[str, A
     path = Path(path) if path else COURSE_SWEEP
     if not path.is_file():
         raise FileNotFoundError(f"no sweep config at {path}")
-    config = yaml.safe_load(path.read_text())
+    try:
+        config = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:  # one line: the file, the line and what is wrong
+        mark = getattr(error, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ValueError(f"{path}{where} is not valid YAML: {problem}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a text file") from None
     if not isinstance(config, dict):
         raise ValueError(f"{path} does not hold a sweep config (a YAML mapping)")
     return config
@@ -90,8 +102,95 @@ def _reload_wandb_settings() -> None:
         wandb.teardown()
 
 
+class SweepRuns(list):
+    """The runs a sweep stored (a list), and how the sweep went.
+
+    ``failures``: one line per run that did not finish; ``interrupted``: True when the
+    sweep was stopped (Ctrl-C, the stop button, SIGTERM) before its last run.
+    """
+
+    failures: list[str]
+    interrupted: bool
+
+
+# How this process takes part in a sweep: set in worker processes by _worker_start.
+_STATE: dict[str, Any] = {"parent": None, "in_run": False, "stopping": False}
+
+
+def _quiet_stop(signum: int, frame: Any) -> None:
+    """End the run in progress as failed (KeyboardInterrupt), without a traceback on screen.
+
+    wandb's ``with wandb.init()`` prints the exception that ends a run; for a run the
+    user stopped on purpose that traceback is noise, so stderr goes quiet until the
+    sweep has recorded the run. A second signal while the run ends is ignored.
+    """
+    if _STATE["stopping"]:
+        return
+    parent = _STATE["parent"]
+    if _STATE["in_run"] or parent is None:
+        _STATE["stopping"] = True
+        _STATE["stderr"] = sys.stderr
+        sys.stderr = open(os.devnull, "w")  # restored by _end_quiet_stop
+        raise KeyboardInterrupt
+    if os.getppid() != parent:  # an idle worker whose sweep is gone: leave nothing behind
+        _leave()
+
+
+def _end_quiet_stop(keep_stopping: bool = False) -> None:
+    """Give stderr back after a stop; accept the next stop signal unless ``keep_stopping``."""
+    saved = _STATE.pop("stderr", None)
+    if saved is not None:
+        quiet, sys.stderr = sys.stderr, saved
+        quiet.close()
+    _STATE["stopping"] = keep_stopping
+
+
+def _leave() -> None:
+    """Exit a worker whose sweep is gone, stopping its wandb-core first."""
+    import wandb
+
+    try:
+        wandb.teardown(exit_code=1)
+    finally:
+        os._exit(1)
+
+
+def _teardown_wandb() -> None:
+    import wandb
+
+    wandb.teardown()
+
+
+def _worker_start(parent: int) -> None:
+    """Run in each worker process: die with the sweep, and let only the sweep handle Ctrl-C.
+
+    - Ctrl-C in a terminal reaches every process of the group; the workers ignore it and
+      the sweep tells them to stop (SIGTERM), so each run ends once, stored as failed.
+    - On Linux the kernel sends SIGTERM to a worker when its parent dies, however it died
+      (even SIGKILL): the worker ends its run, stops its wandb-core and exits.
+    - A worker's wandb-core is stopped when the worker exits (workers skip atexit hooks).
+    """
+    from multiprocessing import util
+
+    _STATE["parent"] = parent
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _quiet_stop)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM))
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        _leave()
+    util.Finalize(None, _teardown_wandb, exitpriority=10)
+
+
 def _one_run(train: Callable[[], Any], params: dict[str, Any], run_id: str, group: str) -> None:
-    """Start one run as ``wandb.agent`` does: environment, a fresh wandb, then ``train()``."""
+    """Start one run as ``wandb.agent`` does: environment, a fresh wandb, then ``train()``.
+
+    The run is quiet (``WANDB_SILENT``): the sweep shows one progress bar, not a console
+    block per run.
+    """
     import wandb
 
     with tempfile.TemporaryDirectory(prefix="sweep-params-") as folder:
@@ -102,16 +201,148 @@ def _one_run(train: Callable[[], Any], params: dict[str, Any], run_id: str, grou
             "WANDB_SWEEP_PARAM_PATH": str(param_path),
             "WANDB_RUN_GROUP": group,
             "WANDB_JOB_TYPE": "sweep",
+            "WANDB_SILENT": "true",
         }
         try:
             with patch.dict(os.environ, variables):  # restored as they were, even on error
                 _reload_wandb_settings()
+                _STATE["in_run"] = True
                 try:
                     train()
-                finally:
-                    wandb.finish()
+                except BaseException:  # a run train() left open ended badly: not "finished"
+                    _STATE["in_run"] = False
+                    wandb.finish(exit_code=1)
+                    raise
+                _STATE["in_run"] = False
+                wandb.finish()
         finally:
             _reload_wandb_settings()  # later runs outside the sweep get their own id again
+            _end_quiet_stop()
+            parent = _STATE["parent"]
+            if parent is not None and os.getppid() != parent:
+                _leave()  # a worker whose sweep is gone: nobody is waiting for this result
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _cap_workers(workers: int, count: int) -> int:
+    """More workers than cores or runs only costs start-up time: cap them, and say so."""
+    cores = _cores()
+    capped = min(workers, cores, count)
+    if capped < workers:
+        why = f"this machine has {cores} cores" if cores < min(workers, count) else ""
+        why = why or f"the sweep has {count} run{'s' if count > 1 else ''}"
+        print(f"using {capped} worker{'s' if capped > 1 else ''}, not {workers}: {why}")
+    return capped
+
+
+@contextlib.contextmanager
+def _seeded(seed: int | None, index: int) -> Iterator[None]:
+    """Make the engine's ``index``-th suggestion reproducible, then restore the caller's state.
+
+    The sweep engine draws from Python's ``random`` (random and grid search) and from
+    numpy's global generator (bayes), so both are seeded from (seed, index).
+    """
+    if seed is None:
+        yield
+        return
+    import random
+
+    import numpy as np
+
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    random.seed(f"{seed}/{index}")
+    np.random.seed([seed % 2**32, index])
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+
+
+class _Progress:
+    """One progress bar that updates in place: a display in Jupyter/Colab, tqdm in a terminal.
+
+    A text bar on stderr in a notebook becomes a new block whenever something else is
+    printed; a display handle is one output that is updated where it stands.
+    """
+
+    def __init__(self, total: int, desc: str, enabled: bool) -> None:
+        self.total, self.desc, self.n = total, desc, 0
+        self.failed = 0
+        self.handle: Any = None
+        self.bar: Any = None
+        if not enabled:
+            return
+        kernel = None
+        with contextlib.suppress(ImportError):
+            from IPython import get_ipython
+
+            kernel = getattr(get_ipython(), "kernel", None)
+        if kernel is not None:
+            from IPython.display import display
+
+            self.handle = display(self._view(), display_id=True)
+        else:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=desc, unit="run", file=sys.stderr)
+
+    def _view(self) -> Any:
+        from IPython.display import HTML
+
+        failed = f", {self.failed} failed" if self.failed else ""
+        text = f"{self.desc}: {self.n}/{self.total} runs{failed}"
+        view = HTML(f'<progress value="{self.n}" max="{self.total}"></progress> {text}')
+        return _TextAndHtml(text, view.data)
+
+    def update(self, failed: bool = False) -> None:
+        self.n += 1
+        self.failed += failed
+        if self.bar is not None:
+            self.bar.update()
+        elif self.handle is not None:
+            self.handle.update(self._view())
+
+    def set_total(self, total: int) -> None:
+        self.total = total
+        if self.bar is not None:
+            self.bar.total = total
+            self.bar.refresh()
+
+    def write(self, line: str) -> None:
+        if self.bar is not None:
+            self.bar.write(line)
+        else:
+            print(line)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        elif self.handle is not None:
+            self.handle.update(self._view())
+
+
+class _TextAndHtml:
+    def __init__(self, text: str, html: str) -> None:
+        self.text, self.html = text, html
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+def _describe(error: BaseException) -> str:
+    """One line for why a run failed: the exception's own message, not its traceback."""
+    message = " ".join(str(error).split())
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
 def local_sweep(
@@ -120,26 +351,39 @@ def local_sweep(
     count: int,
     workers: int = 1,
     progress: bool = True,
-) -> list[dict[str, Any]]:
+    seed: int | None = None,
+) -> SweepRuns:
     """Run ``train`` ``count`` times with hyperparameters from W&B's sweep engine; no server needed.
 
     ``config`` is the dict ``wandb.sweep`` takes; ``count`` as in ``wandb.agent``.
     A grid sweep stops early when its grid is exhausted. ``workers`` > 1 runs that
-    many trainings side by side in worker processes. Every run joins one group named
-    after the sweep. Returns the runs as stored (read back with ``wandb leet inspect``).
+    many trainings side by side in worker processes (capped at the machine's cores and
+    at ``count``). ``seed`` makes the engine's suggestions reproducible. Every run
+    joins one group named after the sweep, and runs quietly under one progress bar.
+
+    Returns the runs as stored (read back with ``wandb leet inspect``), failed ones
+    included, as a :class:`SweepRuns` list. A run that raises is stored as failed and
+    named in one line; the sweep goes on. Ctrl-C (or SIGTERM) stops the runs in
+    progress, stores them as failed, prints one line and returns what was stored;
+    worker processes never outlive the sweep.
     """
     from sklearn.exceptions import ConvergenceWarning
-    from tqdm import tqdm  # a text bar: it shows in terminals, notebooks and CI logs alike
 
     validate_sweep_config(config)
-    if not isinstance(count, int) or count < 1:
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise ValueError(f"count must be a whole number of runs >= 1, got {count!r}")
-    if not isinstance(workers, int) or workers < 1:
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+        raise ValueError(f"seed must be a whole number >= 0 or None, got {seed!r}")
+    folder = wandb_dir()
+    check_writable(folder)
+    workers = _cap_workers(workers, count)
     engine = _engine()
     group = f"{config.get('name', 'sweep')}-{secrets.token_hex(3)}"
     history: list[Any] = []  # the engine's view: every suggested run and how it ended
-    stored: list[dict[str, Any]] = []
+    result = SweepRuns()
+    result.failures, result.interrupted = [], False
     pool = None
     if workers > 1:
         import wandb
@@ -147,28 +391,48 @@ def local_sweep(
         wandb.teardown()  # children start their own wandb; none is inherited
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_worker_start,
+            initargs=(os.getpid(),),
+        )
     pending: dict[Future[None], Any] = {}
+    bar = _Progress(count, group, progress)
+    stops = [0]  # runs ended by an interrupt
 
     def finish(suggestion: Any, error: BaseException | None) -> None:
         """Read the run back and tell the engine how it ended (bayes learns from it)."""
-        found = find_run(suggestion.name)
-        run = read_run(found) if found else None
+        found = find_run(suggestion.name, folder)
+        run = read_or_explain(found) if found else None
         failed = error is not None or run is None or run["state"] != "finished"
         suggestion.state = "failed" if failed else "finished"
         suggestion.summary_metrics = {
             k: v for k, v in (run or {}).get("summary", {}).items() if isinstance(v, (int, float))
         }
         if run is not None:
-            stored.append(run)
-        if error is not None:
-            print(f"run {suggestion.name} failed: {type(error).__name__}: {error}")
-        bar.update()
+            result.append(run)
+        if isinstance(error, KeyboardInterrupt):
+            stops[0] += 1
+        elif failed:
+            if error is not None:
+                why = _describe(error)
+            elif run is None:
+                why = f"it was not stored under {folder}"
+            else:
+                why = f"it was stored as {run['state']}" + (
+                    f" ({run['reason']})" if run.get("reason") else ""
+                )
+            params = ", ".join(f"{k}={v['value']!r}" for k, v in suggestion.config.items())
+            line = f"run {suggestion.name} ({params}) failed: {why}"
+            result.failures.append(line)
+            bar.write(line)
+        bar.update(failed)
 
     def launch() -> bool:
         """Start the next run the engine suggests; False when it has none (a finished grid)."""
-        with warnings.catch_warnings():  # the bayes engine's GP fit on few runs warns
-            warnings.simplefilter("ignore", ConvergenceWarning)
+        with warnings.catch_warnings(), _seeded(seed, len(history)):
+            warnings.simplefilter("ignore", ConvergenceWarning)  # bayes' GP fit on few runs
             suggestion = engine.next_run(config, history)
         if suggestion is None:
             return False
@@ -181,30 +445,85 @@ def local_sweep(
         error = None
         try:
             _one_run(train, params, suggestion.name, group)
+        except KeyboardInterrupt as stop:  # stored as failed; the sweep stops below
+            finish(suggestion, stop)
+            raise
         except Exception as exc:  # the run is marked failed; the sweep goes on
             error = exc
         finish(suggestion, error)
         return True
 
+    handlers = _catch_stop_signals()
     try:
-        with tqdm(total=count, desc=group, unit="run", disable=not progress) as bar:
-            started = 0
-            while started < count or pending:
-                while started < count and len(pending) < workers:
-                    if not launch():
-                        count = bar.total = started
-                        break
-                    started += 1
-                if pending:
-                    done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                    for future in done:
-                        finish(pending.pop(future), future.exception())
-    finally:  # also on an interrupt: finished runs stay stored, queued ones are dropped
+        started = 0
+        while started < count or pending:
+            while started < count and len(pending) < workers:
+                if not launch():
+                    count = started
+                    bar.set_total(count)
+                    break
+                started += 1
+            if pending:
+                done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+                for future in done:
+                    finish(pending.pop(future), future.exception())
+    except KeyboardInterrupt:
+        result.interrupted = True
+        _end_quiet_stop(keep_stopping=True)  # one stop is enough: later signals are ignored
         if pool is not None:
-            pool.shutdown(cancel_futures=True)
-    if not stored:
-        print("no run was stored (is wandb disabled?): nothing to read back.")
-    return stored
+            _stop_workers(pool, pending, finish)
+        finished = sum(r["state"] == "finished" for r in result)
+        bar.close()
+        stopped = f", {stops[0]} stopped and stored as failed" if stops[0] else ""
+        print(f"sweep interrupted: {finished} of {count} runs finished{stopped}")
+    finally:
+        _restore_signals(handlers)
+        _end_quiet_stop()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    bar.close()
+    if not result and not result.interrupted:
+        print(f"no run was stored under {folder} (is wandb disabled?): nothing to read back.")
+    return result
+
+
+def _catch_stop_signals() -> dict[int, Any]:
+    """During the sweep, SIGINT and SIGTERM end the run in progress quietly (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    saved = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        saved[signum] = signal.getsignal(signum)
+        signal.signal(signum, _quiet_stop)
+    return saved
+
+
+def _restore_signals(saved: dict[int, Any]) -> None:
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
+def _stop_workers(
+    pool: ProcessPoolExecutor,
+    pending: dict[Future[None], Any],
+    finish: Callable[[Any, BaseException | None], None],
+    grace: float = 60.0,
+) -> None:
+    """Ask each worker to end its run (SIGTERM: stored as failed); kill what does not end."""
+    processes = list(getattr(pool, "_processes", {}).values())  # the pool's worker processes
+    for process in processes:
+        with contextlib.suppress(OSError):
+            os.kill(process.pid, signal.SIGTERM)
+    done, not_done = wait(list(pending), timeout=grace)
+    for future in done:
+        exc = future.exception()
+        finish(pending.pop(future), exc if exc is not None else KeyboardInterrupt())
+    for future in not_done:
+        finish(pending.pop(future), KeyboardInterrupt())
+    if not_done:
+        for process in processes:
+            with contextlib.suppress(OSError):
+                os.kill(process.pid, signal.SIGKILL)
 
 
 def parameter_importance(

@@ -12,6 +12,7 @@ says so), so it runs anywhere; `wandb sync` uploads the run later.
 from __future__ import annotations
 
 import argparse
+import sys
 
 import wandb
 from sklearn.datasets import load_iris
@@ -19,6 +20,7 @@ from sklearn.model_selection import StratifiedKFold, cross_validate, train_test_
 
 from helpers.mode import choose_mode
 from helpers.models import MODEL_NAMES, make_model, model_params
+from helpers.runs import check_writable, wandb_dir
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -40,9 +42,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)  # a bad --model exits here with code 2: no run is started
-    mode = choose_mode(args.mode)
+    try:
+        mode = choose_mode(args.mode)  # a bad WANDB_MODE or key, or online with no key
+        check_writable(wandb_dir())  # else wandb would store the run in a shared temp folder
+    except ValueError as error:
+        print(f"wandb_script.py: error: {error}", file=sys.stderr)
+        return 2
     run = wandb.init(
         project=args.project,
         mode=mode,
@@ -68,7 +75,8 @@ def main(argv: list[str] | None = None) -> None:
     run.log(scores)
     run.finish()
     print(" | ".join(f"{name} {value:.4f}" for name, value in scores.items()))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -29,31 +29,63 @@ PROJECT = "iris-course"
 MODE = "offline"
 
 
+class RefusedValueError(ValueError):
+    """The model refused a hyperparameter value (its message names the parameter and value)."""
+
+
 def train() -> None:
-    """One sweep run: the hyperparameters arrive in ``run.config``; log the course metrics."""
+    """One sweep run: the hyperparameters arrive in ``run.config``; log the course metrics.
+
+    A value the model refuses (``weights: bogus``) ends the run as failed with the
+    model's one-line message, before cross-validation turns it into NaN scores.
+    """
     data = load_split()
-    with wandb.init(project=PROJECT, mode=MODE) as run:
-        params = {key: value for key, value in run.config.items() if key != "model"}
+    run = wandb.init(project=PROJECT, mode=MODE)
+    params = {key: value for key, value in run.config.items() if key != "model"}
+    try:
         model = make_model(run.config.get("model", "KNeighborsClassifier"), **params)
-        run.log(evaluate(model, data.X_train, data.y_train))
+        model.fit(data.X_train, data.y_train)  # scikit-learn checks every value here
+    except ValueError as error:
+        run.finish(exit_code=1)
+        raise RefusedValueError(" ".join(str(error).split())) from None
+    run.log(evaluate(model, data.X_train, data.y_train))
+    run.finish()
+
+
+def print_table(runs: list, config: dict) -> None:
+    metric = (config.get("metric") or {}).get("name", "accuracy")
+    table = runs_table(runs, sort_by=metric)
+    if len(table):
+        columns = ["id", "state", *[f"config.{p}" for p in config["parameters"]], metric]
+        print(table[[c for c in columns if c in table]].to_string(index=False, na_rep=""))
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit status: 0 all runs finished, 1 some run failed, 2 bad input, 130 interrupted."""
     global MODE, PROJECT
     parser = argparse.ArgumentParser(description="Run a W&B sweep on the iris models.")
     parser.add_argument("--config", help="sweep YAML (default: the course sweep)")
     parser.add_argument("--count", type=int, default=10, help="number of runs (default: 10)")
-    parser.add_argument("--workers", type=int, default=1, help="offline runs side by side")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="offline runs side by side (at most one per core)"
+    )
     parser.add_argument("--method", choices=["grid", "random", "bayes"], help="override method")
+    parser.add_argument("--seed", type=int, help="make the offline sweep's choices reproducible")
     parser.add_argument("--project", default=PROJECT, help="W&B project (default: %(default)s)")
     parser.add_argument("--mode", choices=["online", "offline", "disabled"])
     args = parser.parse_args(argv)
     if os.environ.get("WANDB_SWEEP_ID"):  # started by `wandb agent`: train the one run it chose
-        MODE = choose_mode(args.mode)
-        train()
+        try:
+            MODE = choose_mode(args.mode)
+            train()
+        except ValueError as error:
+            print(f"wandb_sweep.py: error: {error}", file=sys.stderr)
+            return 2 if not isinstance(error, RefusedValueError) else 1
         return 0
     if args.count < 1 or args.workers < 1:
         parser.error("--count and --workers must be at least 1")
+    if args.seed is not None and args.seed < 0:
+        parser.error("--seed must be at least 0")
     try:
         config = load_sweep_config(args.config)
         if args.method:
@@ -72,12 +104,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"more machines can join, from the repository folder: wandb agent {sweep_id}")
         wandb.agent(sweep_id, function=train, count=args.count)
         return 0
-    runs = local_sweep(config, train, count=args.count, workers=args.workers)
-    metric = (config.get("metric") or {}).get("name", "accuracy")
-    table = runs_table(runs, sort_by=metric)
-    if len(table):
-        columns = ["id", *[f"config.{p}" for p in config["parameters"]], metric]
-        print(table[[c for c in columns if c in table]].to_string(index=False))
+    try:
+        runs = local_sweep(config, train, count=args.count, workers=args.workers, seed=args.seed)
+    except ValueError as error:  # e.g. a folder runs cannot be written to
+        print(f"wandb_sweep.py: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("wandb_sweep.py: interrupted", file=sys.stderr)
+        return 130
+    print_table(runs, config)
+    if runs.interrupted:
+        return 130
+    if runs.failures or (MODE != "disabled" and not runs):
+        return 1
     return 0
 
 

@@ -126,7 +126,7 @@ def test_the_runs_table_command(offline, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "2 runs stored under" in result.stdout and "KNeighborsClassifier" in result.stdout
     empty = run_python("", ROOT, args=["-m", "helpers", str(tmp_path / "none")])
-    assert empty.returncode == 1 and "no runs stored under" in empty.stdout
+    assert empty.returncode == 2 and f"no folder {tmp_path / 'none'}" in empty.stdout
 
 
 def test_a_corrupt_run_log_is_reported_with_the_readers_message(tmp_path):
