@@ -520,30 +520,36 @@ def _same_space(spec: dict[str, Any], wanted: dict[str, Any]) -> bool:
     return allowed(spec) is not None and allowed(spec) == allowed(wanted)
 
 
-def check_sweep_answers(
-    best: Any, most_important: Any, runs: list[dict[str, Any]], config: dict
-) -> None:
-    """Judge the two answers of exercise 10 against the sweep's stored runs.
-
-    ``best`` must be the hyperparameters of a run with the best metric (any of them
-    when several tie); ``most_important`` the parameter W&B's importance (a random
-    forest, :func:`helpers.sweep.parameter_importance`) ranks first.
-    """
+def _sweep_table(runs: list[dict[str, Any]], config: dict, result: CheckResult) -> Any:
+    """The sweep's runs as a table sorted best first, or None (and why) when none was stored."""
     from helpers.runs import runs_table
-    from helpers.sweep import parameter_importance
 
-    result = CheckResult()
     if not runs:
         result.skipped = (
             "no sweep run was stored (wandb is disabled?), so there is nothing to check."
         )
+        return None
+    return runs_table(runs, sort_by=config["metric"]["name"])
+
+
+def _searched(config: dict) -> list[str]:
+    return [p for p, spec in config["parameters"].items() if "value" not in spec]
+
+
+def check_best(best: Any, runs: list[dict[str, Any]], config: dict) -> None:
+    """Judge question 1 of exercise 10: ``best`` holds the settings of a best run.
+
+    Any of the runs that tie on the best metric is right; the values may be given as
+    Python or numpy numbers, and extra keys (such as the fixed ``model``) are fine.
+    """
+    result = CheckResult()
+    table = _sweep_table(runs, config, result)
+    if table is None:
         return _skipped(result)
     metric = config["metric"]["name"]
-    maximize = config["metric"].get("goal", "maximize") == "maximize"
-    params = [p for p, spec in config["parameters"].items() if "value" not in spec]
-    table = runs_table(runs, sort_by=metric)
+    params = _searched(config)
     scores = table[metric]
-    top = scores.max() if maximize else scores.min()
+    top = scores.max() if config["metric"].get("goal", "maximize") == "maximize" else scores.min()
     winners = table[(scores - top).abs() < 1e-9]
     if not isinstance(best, dict) or not best:
         result.missing.append(
@@ -555,9 +561,8 @@ def check_sweep_answers(
             f"BEST has no {', '.join(map(repr, sorted(set(params) - set(best))))}"
         )
     else:
-        chosen = [_same_settings(row, best, params) for _, row in table.iterrows()]
-        tried = table[chosen]
-        if len(tried) and (tried.index.isin(winners.index)).any():
+        tried = table[[_same_settings(row, best, params) for _, row in table.iterrows()]]
+        if tried.index.isin(winners.index).any():
             ties = f" ({len(winners)} runs tie at {top:.4f})" if len(winners) > 1 else ""
             result.found.append(f"BEST {best} reached the best {metric}, {top:.4f}{ties}")
         elif len(tried):
@@ -567,13 +572,31 @@ def check_sweep_answers(
             )
         else:
             result.missing.append(f"no run of the sweep tried BEST {best}: copy a run's settings")
+    _verdict(result)
+
+
+def check_most_important(most_important: Any, runs: list[dict[str, Any]], config: dict) -> None:
+    """Judge question 2 of exercise 10: the parameter W&B's importance ranks first.
+
+    The ranking is :func:`helpers.sweep.parameter_importance` on the stored runs (a
+    seeded random forest, as the notebook computes it). For a categorical value's row
+    such as ``weights=distance`` the answer is the parameter, ``weights`` (the row's
+    own name is accepted too).
+    """
+    from helpers.sweep import parameter_importance
+
+    result = CheckResult()
+    table = _sweep_table(runs, config, result)
+    if table is None:
+        return _skipped(result)
+    params = _searched(config)
     if not isinstance(most_important, str) or not most_important.strip():
         result.missing.append(
             f"MOST_IMPORTANT is empty: name the parameter ({', '.join(params)}) that the "
             "importance table ranks first"
         )
-    elif len(table) >= 2:
-        importance = parameter_importance(table, metric, params)
+    else:
+        importance = parameter_importance(table, config["metric"]["name"], params)
         first = str(importance.index[0])
         if most_important.strip() in (first, first.split("=")[0]):
             result.found.append(f"MOST_IMPORTANT = {most_important!r}, ranked first by importance")
