@@ -96,7 +96,9 @@ def test_03_reruns_with_each_model(offline, tmp_path, model):
 def test_unknown_model_stops_with_the_choices(offline, tmp_path, name):
     with pytest.raises(pm.PapermillExecutionError) as error:
         _execute(name, tmp_path, MODEL="SVC")
-    assert "unknown model 'SVC'; choose one of: LogisticRegression" in str(error.value)
+    assert "MODEL must be one of 'LogisticRegression', 'LinearDiscriminantAnalysis'" in str(
+        error.value
+    )
     assert not offline.exists() or read_runs(offline) == []
 
 
