@@ -4,6 +4,7 @@
 # make test-browser  runs every notebook in JupyterLab in headless Chromium (installs chromium if missing)
 # make test-oldest  the notebooks and quick tests on the oldest releases pyproject.toml allows
 # make test-colab   every notebook alone on Colab's published package set (Python 3.13)
+# make exercises  rewrites the student edition notebooks/exercises/ from notebooks/
 # make rerun NB=03_config PARAM=MODEL VALUES="LogisticRegression KNeighborsClassifier"
 #            reruns a notebook once per value into outputs/ and prints one table of runs
 PYTHON ?= python3
@@ -12,7 +13,7 @@ PY     := $(VENV)/bin/python
 OUT    ?= outputs
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: run lab test test-browser test-oldest test-colab test-seats lint bench rerun links clean
+.PHONY: run lab test test-browser test-oldest test-colab test-seats lint bench rerun links exercises clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +47,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/codespell
-	$(VENV)/bin/nbstripout --verify notebooks/*.ipynb
+	$(VENV)/bin/nbstripout --verify notebooks/*.ipynb notebooks/exercises/*.ipynb
 
 test: $(VENV)/.installed lint
 	$(PY) -m pytest -n 2 --nbmake notebooks tests
@@ -80,9 +81,14 @@ rerun: $(VENV)/.installed
 
 links: $(VENV)/.installed
 	$(PY) scripts/notebook_links.py
+	$(PY) scripts/make_exercises.py
+
+exercises: $(VENV)/.installed
+	$(PY) scripts/make_exercises.py
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/series.py
 
 clean:
-	rm -rf $(OUT) notebooks/wandb wandb .pytest_cache .venv-oldest .cache/colab
+	rm -rf $(OUT) notebooks/wandb notebooks/exercises/wandb wandb .pytest_cache .venv-oldest .cache/colab \
+	  notebooks/iris_script.py notebooks/exercises/iris_script.py

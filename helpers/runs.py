@@ -122,13 +122,15 @@ def run_files(path: str | os.PathLike[str] | None = None) -> list[Path]:
 
 
 def _records(run_path: Path) -> dict[str, Any]:
-    """The run record and the merged environment records from the record stream."""
-    found: dict[str, Any] = {"run": {}, "environment": {}}
+    """The run record, the merged environment records and the history steps, in order."""
+    found: dict[str, Any] = {"run": {}, "environment": {}, "history": []}
     for line in _run_leet(run_path, "--json").splitlines():
         if '"type":"run"' in line[:40]:
             found["run"] = json.loads(line)["run"]
         elif '"type":"environment"' in line[:40]:
             found["environment"].update(json.loads(line)["environment"])
+        elif '"type":"history"' in line[:40]:
+            found["history"].append(json.loads(line)["history"]["item"])
     return found
 
 
@@ -195,7 +197,8 @@ def read_run(path: str | os.PathLike[str] | Any) -> dict[str, Any]:
 
     Keys: those of ``wandb leet inspect --summary --json`` (``run_id``, ``project``,
     ``state``, ``config``, ``summary``, ``console``...), plus ``group``, ``job_type``,
-    ``dir`` (the run folder) and ``environment`` (the Overview tab's facts).
+    ``dir`` (the run folder), ``environment`` (the Overview tab's facts) and
+    ``history`` (every logged step; see :func:`history`).
     A run whose log ends early (its process died) has state ``crashed`` and a ``reason``;
     a log W&B's reader refuses raises RuntimeError with the reader's message.
     """
@@ -205,6 +208,7 @@ def read_run(path: str | os.PathLike[str] | Any) -> dict[str, Any]:
     summary["group"] = records["run"].get("run_group", "")
     summary["job_type"] = records["run"].get("job_type", "")
     summary["environment"] = records["environment"]
+    summary["history"] = records["history"]
     summary["dir"] = str(log.parent)
     return _judge(summary, log)
 
@@ -231,6 +235,18 @@ def read_or_explain(source: Any) -> dict[str, Any]:
 
 
 DAMAGED = ("unreadable", "crashed", "unfinished")
+
+
+def history(run: dict[str, Any] | None) -> pd.DataFrame:
+    """A run's history: one row per ``run.log`` step, one column per key, as the charts draw it.
+
+    The summary keeps one value per key (the last one logged, unless set otherwise);
+    the history keeps every step, which is what a line chart plots. ``_step`` is the
+    x axis wandb uses by default; ``_runtime`` and ``_timestamp`` are left out.
+    """
+    rows = (run or {}).get("history") or []
+    table = pd.DataFrame(rows).drop(columns=["_runtime", "_timestamp"], errors="ignore")
+    return table.set_index("_step") if "_step" in table else table
 
 
 def read_back(run: Any) -> dict[str, Any] | None:
@@ -272,9 +288,12 @@ def read_runs(
     return found
 
 
-def latest_run(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """The most recent run under a wandb folder."""
+def latest_run(path: str | os.PathLike[str] | None = None) -> dict[str, Any] | None:
+    """The most recent run under a wandb folder (None, and one line, when wandb is disabled)."""
     files = run_files(path)
+    if not files and os.environ.get("WANDB_MODE") == "disabled":
+        print("wandb is disabled, so nothing was stored to read back.")
+        return None
     if not files:
         raise FileNotFoundError(f"no runs stored under {wandb_dir(path)}")
     return read_run(files[-1])
@@ -306,12 +325,16 @@ def _row(run: dict[str, Any]) -> dict[str, Any]:
 
 
 def runs_table(
-    runs: list[dict[str, Any]] | str | os.PathLike[str] | None = None, sort_by: str | None = None
+    runs: list[dict[str, Any]] | str | os.PathLike[str] | None = None,
+    sort_by: str | None = None,
+    columns: list[str] | None = None,
 ) -> pd.DataFrame:
     """One row per run, like the web Table view: identity, state, ``config.*`` and metrics.
 
     ``runs`` is a list from :func:`read_runs` or a wandb folder to read; ``sort_by``
-    a metric to sort on, best first (lowest first for ``nll``, a loss).
+    a metric to sort on, best first (lowest first for ``nll``, a loss); ``columns``
+    the columns to show, like hiding columns on the website (an empty table when
+    nothing was stored keeps them).
     """
     if runs is None or isinstance(runs, (str, os.PathLike)):
         runs = read_runs(runs)
@@ -319,15 +342,18 @@ def runs_table(
     table = table.reindex(columns=RUN_COLUMNS + [c for c in table.columns if c not in RUN_COLUMNS])
     if sort_by and sort_by in table:
         table = table.sort_values(sort_by, ascending=sort_by == "nll", ignore_index=True)
-    return table
+    return table if columns is None else table.reindex(columns=columns)
 
 
-def overview(run: dict[str, Any]) -> dict[str, Any]:
+def overview(run: dict[str, Any] | None) -> dict[str, Any]:
     """The facts of the web Overview tab, from a run read with :func:`read_run`.
 
     A run started from a notebook has no script: wandb stores the notebook's name when
     Jupyter tells it, else ``<python with no main file>``, and the kernel's own arguments.
+    ``None`` (a disabled wandb stored nothing) gives no facts.
     """
+    if run is None:
+        return {}
     env = run.get("environment", {})
     program = env.get("program") or env.get("code_path") or ""
     in_notebook = program.startswith("<") or program.endswith(".ipynb")

@@ -537,13 +537,17 @@ def parameter_importance(
     linear correlation of each input with the metric says in which direction it acts.
     Categorical values are one-hot encoded, one row per value (e.g. ``weights=distance``).
     ``table`` is :func:`helpers.runs.runs_table` output; ``params`` the config keys to
-    use (default: every ``config.*`` column that varies).
+    use (default: every ``config.*`` column that varies). A table of no runs (wandb
+    disabled) gives an empty ranking.
     """
     from sklearn.ensemble import RandomForestRegressor
 
     if metric not in table:
         raise KeyError(f"no metric {metric!r} in the runs; columns: {', '.join(table.columns)}")
     rows = table.dropna(subset=[metric])
+    if rows.empty:  # a disabled wandb stored no run: nothing to rank, and no error
+        print("no run was stored (is wandb disabled?): nothing to rank.")
+        return pd.DataFrame(columns=["importance", "correlation"]).rename_axis("parameter")
     if params is None:
         params = [
             c.removeprefix("config.")

@@ -26,6 +26,8 @@ SKLEARN_CHARTS = {
     "precision_recall_table": ["class", "precision", "recall"],
     "confusion_matrix": ["Predicted", "Actual", "Count"],
 }
+# The table behind ``wandb.plot.confusion_matrix``, logged under ``<key>_table``.
+PLOT_TABLES = {"conf_mat_table": ["Actual", "Predicted", "nPredictions"]}
 
 
 def media(run: dict[str, Any], key: str, kind: str | None = None) -> dict[str, Any]:
@@ -44,8 +46,14 @@ def media_file(run: dict[str, Any], key: str) -> Path:
     return Path(run["dir"]) / "files" / media(run, key)["path"]
 
 
-def load_table(run: dict[str, Any], key: str) -> pd.DataFrame:
-    """A logged ``wandb.Table`` (or the table behind a chart) as a DataFrame, as stored."""
+def load_table(run: dict[str, Any] | None, key: str) -> pd.DataFrame:
+    """A logged ``wandb.Table`` (or the table behind a chart) as a DataFrame, as stored.
+
+    A run of a disabled wandb (``None``) stored no table: an empty one stands in, with the
+    columns wandb's charts would have.
+    """
+    if run is None:
+        return pd.DataFrame(columns={**SKLEARN_CHARTS, **PLOT_TABLES}.get(key))
     stored = json.loads(media_file(run, key).read_text())
     return pd.DataFrame(stored["data"], columns=stored["columns"])
 
@@ -88,13 +96,18 @@ def stored_confusion_matrix(run: dict[str, Any]) -> pd.DataFrame:
     return matrix
 
 
-def plot_sklearn_charts(run: dict[str, Any]) -> Figure:
+def plot_sklearn_charts(run: dict[str, Any] | None) -> Figure | None:
     """The five ``wandb.sklearn`` charts, drawn from the tables the run stored.
 
     scikit-learn's own displays draw ROC, precision-recall and the confusion matrix.
+    Three rows of two panels fit a notebook's width. ``None`` (a disabled wandb) stored
+    nothing: one line says so.
     """
+    if run is None:
+        print("wandb is disabled, so no chart was stored to draw.")
+        return None
     tables = {key: load_table(run, key) for key in SKLEARN_CHARTS}
-    fig, grid = plt.subplots(2, 3, figsize=(15, 8.5), layout="constrained")
+    fig, grid = plt.subplots(3, 2, figsize=(9, 11), layout="constrained")
     axes = grid.ravel()
     axes[5].axis("off")
 
@@ -168,3 +181,44 @@ def parallel_coordinates(table: pd.DataFrame, params: list[str], metric: str) ->
         label=metric,
     )
     return ax
+
+
+def plot_history(run: dict[str, Any] | None, key: str, x: str | None = None) -> Axes:
+    """The Workspace's line chart of ``key``: every step of the run's history, against ``x``.
+
+    ``x`` is another logged key (e.g. ``fold``), or the step when omitted. A run of a
+    disabled wandb (``None``) stored nothing: the axes say so.
+    """
+    from helpers.runs import history
+
+    ax = plt.figure(figsize=(6, 3), layout="constrained").add_subplot()
+    steps = history(run) if run is not None else pd.DataFrame()
+    if key not in steps:
+        ax.set_title(f"{key}: nothing stored")
+        return ax
+    points = steps.dropna(subset=[key])
+    ax.plot(points[x] if x else points.index, points[key], marker="o")
+    ax.set(title=f"{key}, one point per step", xlabel=x or "step", ylabel=key)
+    return ax
+
+
+def show_media(run: dict[str, Any] | None, keys: list[str], columns: int = 2) -> Figure | None:
+    """The Workspace's media panels: each stored image and histogram of ``keys``, in a grid.
+
+    Sized to fit a notebook's width (about 9 inches at 100 dpi). ``None`` (a disabled
+    wandb) stored nothing: one line says so.
+    """
+    if run is None:
+        print("wandb is disabled, so no media was stored to show.")
+        return None
+    rows = -(-len(keys) // columns)
+    fig, grid = plt.subplots(rows, columns, figsize=(9, 3.6 * rows), layout="constrained")
+    axes = np.atleast_1d(grid).ravel()
+    for key, ax in zip(keys, axes, strict=False):
+        if media(run, key)["_type"] == "histogram":
+            plot_histogram(run, key, ax=ax)
+        else:
+            show_image(run, key, ax=ax)
+    for ax in axes[len(keys) :]:
+        ax.axis("off")
+    return fig

@@ -1,5 +1,8 @@
 """Write the Colab/Binder badges, the Colab install line, previous/next links and the README table.
 
+The student edition (``notebooks/exercises/``, written by ``scripts/make_exercises.py``)
+gets its badges from :func:`link_notebook` too, pointing at its own files.
+
     python scripts/notebook_links.py          # rewrite what is stale
     python scripts/notebook_links.py --check  # exit 1 and list what is stale, change nothing
 
@@ -76,7 +79,7 @@ def link_notebook(nb: nbformat.NotebookNode, path: Path, repo: str, neighbours: 
     """Set the badges, the Colab install line and the previous/next links; True if any changed."""
     before = [c.source for c in nb.cells]
     nb.cells[0].source = _between(
-        nb.cells[0].source, "badges", badges(repo, f"notebooks/{path.name}")
+        nb.cells[0].source, "badges", badges(repo, path.relative_to(ROOT).as_posix())
     )
     # Colab's install: the course adds only what Colab lacks (helpers, wandb at the tested
     # version, sweeps); pyproject's bounds admit Colab's own kernel, numpy, pandas, matplotlib

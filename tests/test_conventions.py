@@ -153,3 +153,26 @@ def test_oldest_constraints_pin_every_lower_bound():
         if line.strip() and not line.startswith("#")
     )
     assert {name: Version(spec.removeprefix("==")) for name, spec in pinned.items()} == lower
+
+
+# What unattended runs need lives in helpers; a student reads the lesson only.
+NOT_FOR_STUDENTS = re.compile(
+    r"raise_if_failed|if stored else|if len\(table\)|papermill|nbmake|\bCI\b|choose_mode"
+)
+
+
+@pytest.mark.parametrize(
+    "path",
+    NOTEBOOK_PATHS + sorted((NOTEBOOKS / "exercises").glob("*.ipynb")),
+    ids=lambda p: p.relative_to(NOTEBOOKS).as_posix(),
+)
+def test_only_lesson_code_and_one_setup_call_in_sight(path):
+    nb = nbformat.read(path, as_version=4)
+    found = [m.group(0) for c in nb.cells for m in NOT_FOR_STUDENTS.finditer(c.source)]
+    assert found == [], "unattended-run code or text in the student's view"
+    [parameters] = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
+    after = nb.cells[parameters + 1].source
+    assert after.startswith("MODE = setup(") and "MODE=MODE" in after
+    names = re.findall(r"^(\w+) = ", nb.cells[parameters].source, re.M)
+    for name in names:  # every parameter goes through setup's validation
+        assert f"{name}={name}" in after, f"setup(...) is not given {name}"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import nbformat
 import papermill as pm
 import pytest
 
 from helpers.models import MODEL_NAMES
-from helpers.runs import overview, read_runs
+from helpers.runs import history, overview, read_runs
 from tests.conftest import NOTEBOOKS, ROOT, run_python
 
 SCRIPT = str(ROOT / "scripts" / "wandb_script.py")
@@ -45,12 +46,42 @@ def _execute(name: str, out, **parameters):
 @pytest.mark.parametrize("model", MODEL_NAMES)
 def test_02_reruns_with_each_model(offline, tmp_path, model):
     _execute("02_logging", tmp_path, MODEL=model)
-    [run] = read_runs(offline)
-    assert run["config"]["model"] == model
-    assert set(run["summary"]) >= {"accuracy", "f1", "nll"}
-    facts = overview(run)
-    assert facts["command"].startswith("(a notebook kernel)")
-    assert facts["python"].startswith("CPython 3.")
+    notebook, script = read_runs(offline)  # the exercise's run, then iris_script.py's
+    for run in (notebook, script):
+        assert run["config"]["model"] == model
+        assert set(run["summary"]) >= {"accuracy", "f1", "nll", "fold_accuracy"}
+        assert len(history(run)["fold_accuracy"].dropna()) == 10, "one step per fold"
+        assert overview(run)["python"].startswith("CPython 3.")
+    assert overview(notebook)["command"].startswith("(a notebook kernel)")
+    assert overview(script)["command"] == (
+        f"python iris_script.py --model {model} --project iris-course --mode offline"
+    )
+    assert script["summary"]["accuracy"] == notebook["summary"]["accuracy"]
+
+
+def _notebook_script() -> str:
+    """The ``%%writefile iris_script.py`` cell of notebook 02, as the notebook writes it."""
+    nb = nbformat.read(NOTEBOOKS / "02_logging.ipynb", as_version=4)
+    [cell] = [c for c in nb.cells if c.source.startswith("%%writefile iris_script.py")]
+    return cell.source.split("\n", 1)[1] + "\n"
+
+
+@pytest.mark.parametrize("model", ["LogisticRegression", "KNeighborsClassifier"])
+def test_notebook_02_script_and_wandb_script_store_the_same_run(offline, tmp_path, model):
+    """scripts/wandb_script.py is the command-line twin of the script notebook 02 shows."""
+    (tmp_path / "iris_script.py").write_text(_notebook_script())
+    for script in ["iris_script.py", SCRIPT]:
+        result = run_python("", tmp_path, args=[script, "--model", model, "--mode", "offline"])
+        assert result.returncode == 0, result.stderr
+    shown, twin = read_runs(offline)
+    assert overview(shown)["program"].endswith("iris_script.py")
+    assert overview(twin)["program"].endswith("wandb_script.py")
+    for key in ("accuracy", "f1", "nll", "fold_accuracy"):
+        assert shown["summary"][key] == pytest.approx(twin["summary"][key]), key
+    assert list(history(shown)["fold_accuracy"].dropna()) == pytest.approx(
+        list(history(twin)["fold_accuracy"].dropna())
+    )
+    assert shown["config"]["model"] == twin["config"]["model"] == model
 
 
 @pytest.mark.parametrize("model", MODEL_NAMES)
@@ -65,7 +96,9 @@ def test_03_reruns_with_each_model(offline, tmp_path, model):
 def test_unknown_model_stops_with_the_choices(offline, tmp_path, name):
     with pytest.raises(pm.PapermillExecutionError) as error:
         _execute(name, tmp_path, MODEL="SVC")
-    assert "unknown model 'SVC'; choose one of: LogisticRegression" in str(error.value)
+    assert "MODEL must be one of 'LogisticRegression', 'LinearDiscriminantAnalysis'" in str(
+        error.value
+    )
     assert not offline.exists() or read_runs(offline) == []
 
 
@@ -86,7 +119,7 @@ def test_06_refuses_names_wandb_would_reject_before_any_run(offline, tmp_path, p
 def test_07_refuses_a_bad_method_before_any_run(offline, tmp_path):
     with pytest.raises(pm.PapermillExecutionError) as error:
         _execute("07_sweeps", tmp_path, METHOD="foo")
-    assert "the sweep config is not valid" in str(error.value)
+    assert "METHOD must be one of '', 'grid', 'random', 'bayes', got 'foo'" in str(error.value)
     assert not offline.exists() or read_runs(offline) == []
 
 
@@ -123,3 +156,18 @@ def test_07_grid_rerun(offline, tmp_path):
         len({(r["config"]["n_neighbors"], r["config"]["weights"], r["config"]["p"]) for r in runs})
         == 3
     )
+
+
+def test_07_same_seed_same_runs_and_importance(offline, tmp_path, monkeypatch):
+    """One answer key per class: two students with the same SEED get the same sweep."""
+    tables = []
+    for student in ("ada", "grace"):
+        folder = tmp_path / student
+        folder.mkdir()
+        monkeypatch.setenv("WANDB_DIR", str(folder))
+        _execute("07_sweeps", folder, SEED=7, COUNT=5)
+        runs = read_runs(folder / "wandb")
+        settings = [tuple(r["config"][p] for p in ("n_neighbors", "weights", "p")) for r in runs]
+        tables.append((settings, [r["summary"]["accuracy"] for r in runs]))
+    assert tables[0] == tables[1]
+    assert len(tables[0][0]) == 5

@@ -34,20 +34,20 @@ def _run_notebook(name, tmp_path, **parameters):
         cwd=str(tmp_path),
         progress_bar=False,
     )
-    [run] = read_runs(tmp_path / "wandb")
-    return run
+    return read_runs(tmp_path / "wandb")
 
 
 def test_04_stores_decodable_images_a_histogram_and_a_table(offline, tmp_path):
-    run = _run_notebook("04_figures", tmp_path, HIST_FEATURE=3)
+    [run] = _run_notebook("04_figures", tmp_path, HIST_FEATURE=3)
     import matplotlib.pyplot as plt
 
     for key in ["data_as_pixels", "scatter", "feature_by_species"]:
         entry = media(run, key, "image-file")
         pixels = plt.imread(media_file(run, key))
         assert pixels.shape[:2] == (entry["height"], entry["width"])
-    assert check_image(run, "scatter", (600, 400)).ok
-    assert not check_image(run, "scatter", (640, 480)).ok
+    size = media(run, "scatter")["width"], media(run, "scatter")["height"]
+    assert check_image(run, "scatter", size).ok  # the course's snippet, at its own size
+    assert not check_image(run, "scatter", (size[0] + 1, size[1])).ok
     hist = media(run, "feature_histogram", "histogram")
     assert sum(hist["values"]) == 120 and len(hist["bins"]) == len(hist["values"]) + 1
     split = load_split()
@@ -59,13 +59,15 @@ def test_04_stores_decodable_images_a_histogram_and_a_table(offline, tmp_path):
 
 
 def test_04_refuses_a_feature_that_does_not_exist(offline, tmp_path):
-    with pytest.raises(pm.PapermillExecutionError, match="HIST_FEATURE must be 0..3, got 7"):
+    with pytest.raises(
+        pm.PapermillExecutionError, match="HIST_FEATURE must be a feature number 0..3"
+    ):
         _run_notebook("04_figures", tmp_path, HIST_FEATURE=7)
     assert not (tmp_path / "wandb").exists() or read_runs(tmp_path / "wandb") == []
 
 
 def test_05_stores_all_five_charts_with_class_names(offline, tmp_path):
-    run = _run_notebook("05_sklearn_plots", tmp_path, MODEL="LogisticRegression")
+    run, second = _run_notebook("05_sklearn_plots", tmp_path, MODEL="LogisticRegression")
     for key, columns in SKLEARN_CHARTS.items():
         table = load_table(run, key)
         assert list(table.columns) == columns, key
@@ -92,7 +94,12 @@ def test_05_stores_all_five_charts_with_class_names(offline, tmp_path):
     truth = confusion_matrix(split.y_test, predicted)
     assert truth.sum() - np.trace(truth) >= 1, "needs a mistake to tell rows from columns"
     np.testing.assert_array_equal(stored_confusion_matrix(run).to_numpy(), truth)
-    newer = load_table(run, "conf_mat_table").pivot_table(
+    # Pivoted by its own column names, the stored table is the transpose: the trap 05 shows.
+    as_written = load_table(run, "confusion_matrix").pivot_table(
+        index="Actual", columns="Predicted", values="Count"
+    )
+    np.testing.assert_array_equal(as_written.loc[CLASSES, CLASSES].to_numpy(), truth.T)
+    newer = load_table(second, "conf_mat_table").pivot_table(
         index="Actual", columns="Predicted", values="nPredictions"
     )
     np.testing.assert_array_equal(newer.loc[CLASSES, CLASSES].to_numpy(), truth)
@@ -161,3 +168,14 @@ def test_an_unreadable_image_file_fails_the_check(tmp_path, capsys):
     result = check_image(run, "scatter", (600, 400))
     assert not result.ok
     assert "✘ scatter.png is not a readable PNG" in capsys.readouterr().out
+
+
+def test_views_of_a_disabled_run_say_so_and_draw_nothing(capsys):
+    from helpers.views import plot_history, show_media
+
+    assert show_media(None, ["scatter"]) is None
+    assert plot_sklearn_charts(None) is None
+    assert capsys.readouterr().out.count("wandb is disabled") == 2
+    assert plot_history(None, "fold_accuracy").get_title() == "fold_accuracy: nothing stored"
+    empty = load_table(None, "confusion_matrix")
+    assert list(empty.columns) == SKLEARN_CHARTS["confusion_matrix"] and empty.empty

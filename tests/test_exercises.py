@@ -1,0 +1,163 @@
+"""The student edition, both ways: untouched, each check stops with its hint; solved, it passes.
+
+``notebooks/exercises/`` is generated from the lessons (``scripts/make_exercises.py``).
+For every exercise we run the student edition with the lessons' solutions pasted into
+every *Your turn* cell but that one: Run All must stop at that exercise's check, with
+the hint alone (no traceback). With every solution pasted, the edition must run to the
+end and each check must pass. Runs go to a temporary, offline wandb folder.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from tests.conftest import NOTEBOOKS, ROOT, run_python
+
+EXERCISES = NOTEBOOKS / "exercises"
+LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+# What each check says when its exercise is untouched, in the order of the Your turn cells.
+HINTS: dict[str, list[str]] = {
+    "01_login": ["`run` is None: start the run with run = wandb.init(...)"],
+    "02_logging": ["`run` is None: start the run with run = wandb.init(...)"],
+    "03_config": [
+        "`run` is None: start the run with run = wandb.init(...)",
+        "`compare_runs` is empty: append each model's run to it in the loop",
+    ],
+    "04_figures": ["scatter was not logged as media"],
+    "05_sklearn_plots": ["`run` is None: start the run with run = wandb.init(...)"],
+    "06_entities": ["`class_runs` is empty: append each student's run to it"],
+    "07_sweeps": [
+        "metric is missing: maximize accuracy",
+        "BEST is empty: set it to the best run's n_neighbors, weights, p",
+        "MOST_IMPORTANT is empty: name the parameter",
+    ],
+}
+CASES = [(name, k) for name, hints in HINTS.items() for k in range(len(hints))]
+
+
+def _tags(cell) -> list[str]:
+    return cell.metadata.get("tags", [])
+
+
+def _solutions(name: str) -> list[str]:
+    lesson = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    return [cell.source for cell in lesson.cells if "solution" in _tags(cell)]
+
+
+def _edition(name: str, keep: int | None = None) -> nbformat.NotebookNode:
+    """The student edition with the solutions pasted into every Your turn cell but ``keep``."""
+    nb = nbformat.read(EXERCISES / f"{name}.ipynb", as_version=4)
+    turns = [cell for cell in nb.cells if "your-turn" in _tags(cell)]
+    solutions = _solutions(name)
+    assert len(turns) == len(solutions) == len(HINTS[name])
+    for k, (cell, solution) in enumerate(zip(turns, solutions, strict=True)):
+        if k != keep:
+            cell.source = solution
+    return nb
+
+
+def _run(nb: nbformat.NotebookNode, cwd) -> CellExecutionError | None:
+    client = NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    )
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        return error
+    return None
+
+
+def test_names():
+    assert sorted(HINTS) == [p.stem for p in LESSONS], "one entry per lesson"
+
+
+def test_the_student_edition_is_current():
+    """Rerunning the generator would change nothing (else: make exercises)."""
+    result = run_python("", ROOT, args=["scripts/make_exercises.py", "--check"])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_stale_edition_is_reported(tmp_path, monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import make_exercises
+    finally:
+        sys.path.pop(0)
+    monkeypatch.setattr(make_exercises, "EXERCISES", tmp_path)
+    (tmp_path / "99_gone.ipynb").write_text("{}")
+    assert make_exercises.main(["--check"]) == 1
+    assert make_exercises.main([]) == 0  # writes the edition, removes the orphan
+    assert sorted(p.name for p in tmp_path.iterdir()) == [p.name for p in LESSONS]
+    assert make_exercises.main(["--check"]) == 0  # idempotent
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_every_solution_becomes_a_your_turn_cell_followed_by_a_check(lesson):
+    nb = nbformat.read(lesson, as_version=4)
+    edition = nbformat.read(EXERCISES / lesson.name, as_version=4)
+    assert len(edition.cells) == len(nb.cells)
+    assert not [c for c in edition.cells if "solution" in _tags(c)]
+    turns = [i for i, c in enumerate(edition.cells) if "your-turn" in _tags(c)]
+    assert turns, "every lesson has at least one exercise"
+    for i in turns:
+        source = edition.cells[i].source
+        assert source.startswith("# Your turn"), source
+        assert nb.cells[i].source not in source, "the Your turn cell gives the solution away"
+        following = [c for c in edition.cells[i + 1 :] if {"check", "your-turn"} & set(_tags(c))]
+        assert following and "check" in _tags(following[0]), "a check follows every exercise"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_student_edition_badges_point_at_the_student_edition(lesson):
+    url = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+    repo = url.removeprefix("https://github.com/")
+    first = nbformat.read(EXERCISES / lesson.name, as_version=4).cells[0].source
+    colab = re.findall(r"\]\((https://colab\.research\.google\.com/github/[^)]+)\)", first)
+    assert colab == [
+        f"https://colab.research.google.com/github/{repo}/blob/main/notebooks/exercises/{lesson.name}"
+    ]
+    assert f"labpath=notebooks%2Fexercises%2F{lesson.name})" in first
+    assert "Student edition" in first
+
+
+@pytest.mark.parametrize("name, k", CASES, ids=[f"{n}-{k + 1}" for n, k in CASES])
+def test_an_untouched_exercise_stops_run_all_at_its_check_with_the_hint_only(
+    offline, tmp_path, name, k
+):
+    nb = _edition(name, keep=k)
+    error = _run(nb, tmp_path)
+    assert error is not None, "the untouched exercise passed its check"
+    assert error.ename == "ExerciseIncompleteError", f"{error.ename}: {error.evalue}"
+    assert HINTS[name][k] in error.evalue
+    [(index, output)] = [
+        (i, o)
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
+    turn = [i for i, c in enumerate(nb.cells) if "your-turn" in _tags(c)][k]
+    checks = [i for i, c in enumerate(nb.cells) if "check" in _tags(c) and i > turn]
+    assert index == checks[0], "Run All must stop at this exercise's check"
+    assert output.traceback == error.evalue.splitlines(), "the hint alone, no traceback"
+    assert output.traceback[0].startswith("Check failed")
+
+
+@pytest.mark.parametrize("name", sorted(HINTS))
+def test_the_edition_with_the_solutions_pasted_passes_every_check(offline, tmp_path, name):
+    nb = _edition(name)
+    error = _run(nb, tmp_path)
+    assert error is None, f"{error.ename}: {error.evalue}"
+    for cell in nb.cells:
+        if "check" in _tags(cell):
+            text = "".join(o.get("text", "") for o in cell.outputs)
+            assert text.startswith("Check passed."), text
