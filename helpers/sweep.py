@@ -186,7 +186,13 @@ def _worker_start(parent: int) -> None:
     util.Finalize(None, _teardown_wandb, exitpriority=10)
 
 
-def _one_run(train: Callable[[], Any], params: dict[str, Any], run_id: str, group: str) -> None:
+def _one_run(
+    train: Callable[[], Any],
+    params: dict[str, Any],
+    run_id: str,
+    group: str,
+    project: str | None = None,
+) -> None:
     """Start one run as ``wandb.agent`` does: environment, a fresh wandb, then ``train()``.
 
     The run is quiet (``WANDB_SILENT``): the sweep shows one progress bar, not a console
@@ -203,6 +209,7 @@ def _one_run(train: Callable[[], Any], params: dict[str, Any], run_id: str, grou
             "WANDB_RUN_GROUP": group,
             "WANDB_JOB_TYPE": "sweep",
             "WANDB_SILENT": "true",
+            **({"WANDB_PROJECT": project} if project else {}),  # as wandb.agent sets it
         }
         try:
             with patch.dict(os.environ, variables):  # restored as they were, even on error
@@ -353,13 +360,15 @@ def local_sweep(
     workers: int = 1,
     progress: bool = True,
     seed: int | None = None,
+    project: str | None = None,
 ) -> SweepRuns:
     """Run ``train`` ``count`` times with hyperparameters from W&B's sweep engine; no server needed.
 
     ``config`` is the dict ``wandb.sweep`` takes; ``count`` as in ``wandb.agent``.
     A grid sweep stops early when its grid is exhausted. ``workers`` > 1 runs that
     many trainings side by side in worker processes (capped at the machine's cores and
-    at ``count``). ``seed`` makes the engine's suggestions reproducible. Every run
+    at ``count``). ``seed`` makes the engine's suggestions reproducible. ``project`` is
+    where the runs go, as ``wandb.sweep(config, project=...)`` decides it online. Every run
     joins one group named after the sweep, and runs quietly under one progress bar.
 
     Returns the runs as stored (read back with ``wandb leet inspect``), failed ones
@@ -441,11 +450,13 @@ def local_sweep(
         history.append(suggestion)
         params = {k: v["value"] for k, v in suggestion.config.items()}
         if pool is not None:
-            pending[pool.submit(_one_run, train, params, suggestion.name, group)] = suggestion
+            pending[pool.submit(_one_run, train, params, suggestion.name, group, project)] = (
+                suggestion
+            )
             return True
         error = None
         try:
-            _one_run(train, params, suggestion.name, group)
+            _one_run(train, params, suggestion.name, group, project)
         except KeyboardInterrupt as stop:  # stored as failed; the sweep stops below
             finish(suggestion, stop)
             raise

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from helpers import course
@@ -77,3 +79,13 @@ def test_runs_after_setup_are_quiet_unless_the_console_is_taught(offline, monkey
         run.log({"a": 1})
     assert "Run summary" in capfd.readouterr().err
     wandb.teardown()
+
+
+def test_setup_fits_on_one_thread(offline, monkeypatch):
+    import sklearn.linear_model  # noqa: F401 (loads the BLAS and OpenMP libraries to limit)
+    from threadpoolctl import threadpool_info
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    course.setup(PROJECT="iris-course", MODE="offline")
+    assert {pool["num_threads"] for pool in threadpool_info()} == {1}
+    assert os.environ["OMP_NUM_THREADS"] == "1"
