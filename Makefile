@@ -2,6 +2,7 @@
 # make lab   opens JupyterLab on notebooks/
 # make test  sets up and runs the whole test suite (what CI runs)
 # make test-browser  runs every notebook in JupyterLab in headless Chromium (installs chromium if missing)
+# make test-seats   every notebook with a refused key and with no reachable server
 # make test-oldest  the notebooks and quick tests on the oldest releases pyproject.toml allows
 # make test-colab   every notebook alone on Colab's published package set (Python 3.13)
 # make exercises  rewrites the student edition notebooks/exercises/ from notebooks/
@@ -50,7 +51,11 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/nbstripout --verify notebooks/*.ipynb notebooks/exercises/*.ipynb
 
 test: $(VENV)/.installed lint
-	$(PY) -m pytest -n 2 --nbmake notebooks tests
+	$(PY) -m pytest -n 2 -m "not seats" --nbmake notebooks tests
+
+# Every notebook with a refused key and with a dead network (make test runs one of each).
+test-seats: $(VENV)/.installed
+	$(PY) -m pytest -n 2 -m seats tests
 
 test-browser: $(VENV)/.browser /usr/bin/chromium
 	$(PY) -m pytest tests/browser

@@ -107,7 +107,7 @@ def plot_sklearn_charts(run: dict[str, Any] | None) -> Figure | None:
         print("wandb is disabled, so no chart was stored to draw.")
         return None
     tables = {key: load_table(run, key) for key in SKLEARN_CHARTS}
-    fig, grid = plt.subplots(3, 2, figsize=(9, 11), layout="constrained")
+    fig, grid = plt.subplots(3, 2, figsize=(8, 10), layout="constrained")
     axes = grid.ravel()
     axes[5].axis("off")
 
@@ -160,7 +160,7 @@ def parallel_coordinates(table: pd.DataFrame, params: list[str], metric: str) ->
             spread = {v: i / max(len(levels) - 1, 1) for i, v in enumerate(levels)}
             scaled[column] = values.map(spread)
             ticks.append([(y, str(v)) for v, y in spread.items()])
-    fig, ax = plt.subplots(figsize=(2.2 * len(columns), 4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(min(2.2 * len(columns), 8), 4), layout="constrained")
     colour = plt.get_cmap("viridis")
     rank = (data[metric] - data[metric].min()) / ((data[metric].max() - data[metric].min()) or 1)
     x = range(len(columns))
@@ -212,7 +212,7 @@ def show_media(run: dict[str, Any] | None, keys: list[str], columns: int = 2) ->
         print("wandb is disabled, so no media was stored to show.")
         return None
     rows = -(-len(keys) // columns)
-    fig, grid = plt.subplots(rows, columns, figsize=(9, 3.6 * rows), layout="constrained")
+    fig, grid = plt.subplots(rows, columns, figsize=(8, 3.4 * rows), layout="constrained")
     axes = np.atleast_1d(grid).ravel()
     for key, ax in zip(keys, axes, strict=False):
         if media(run, key)["_type"] == "histogram":

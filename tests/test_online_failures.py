@@ -64,13 +64,23 @@ def refusing():
         yield server
 
 
+@pytest.mark.seats
 def test_every_notebook_stops_in_one_line_when_the_key_is_refused(refusing, tmp_path):
+    _stops_in_one_line(NOTEBOOKS, refusing, tmp_path)
+
+
+def test_a_notebook_stops_in_one_line_when_the_key_is_refused(refusing, tmp_path):
+    """`make test`'s share of the test above (every notebook: `make test-seats`)."""
+    _stops_in_one_line(["03_config"], refusing, tmp_path)
+
+
+def _stops_in_one_line(names: list[str], refusing, tmp_path) -> None:
     def execute(name: str):
         env = child_env(refusing.env(tmp_path / name), tmp_path / name)
         return run_notebook(name, tmp_path / name, env, **SMALL.get(name, {}))
 
     with ThreadPoolExecutor(max_workers=3) as pool:
-        outcomes = dict(zip(NOTEBOOKS, pool.map(execute, NOTEBOOKS), strict=True))
+        outcomes = dict(zip(names, pool.map(execute, names), strict=True))
     problems = []
     for name, outcome in outcomes.items():
         errors = _error_lines(outcome.notebook) if outcome.notebook.exists() else []
@@ -130,9 +140,23 @@ def test_script_goes_offline_in_one_line_when_the_server_cannot_be_reached(
     assert list(outcome.wandb_dir.glob("offline-run-*"))
 
 
+@pytest.mark.seats
 def test_every_notebook_completes_offline_when_the_server_cannot_be_reached(
     dead_servers, tmp_path, record_property
 ):
+    _completes_offline(NOTEBOOKS, dead_servers, tmp_path, record_property)
+
+
+def test_a_notebook_completes_offline_when_the_server_never_answers(
+    dead_servers, tmp_path, record_property
+):
+    """`make test`'s share of the test above (every notebook: `make test-seats`)."""
+    _completes_offline(
+        ["02_logging"], {"never answers": dead_servers["never answers"]}, tmp_path, record_property
+    )
+
+
+def _completes_offline(names: list[str], dead_servers, tmp_path, record_property) -> None:
     kinds = list(dead_servers)
 
     def execute(index_name: tuple[int, str]):
@@ -143,7 +167,7 @@ def test_every_notebook_completes_offline_when_the_server_cannot_be_reached(
         return kind, run_notebook(name, home, env, **SMALL.get(name, {}))
 
     with ThreadPoolExecutor(max_workers=3) as pool:
-        outcomes = dict(zip(NOTEBOOKS, pool.map(execute, enumerate(NOTEBOOKS)), strict=True))
+        outcomes = dict(zip(names, pool.map(execute, enumerate(names)), strict=True))
     record_property("seconds", {n: round(o.seconds, 1) for n, (_, o) in outcomes.items()})
     problems = []
     for name, (kind, outcome) in outcomes.items():

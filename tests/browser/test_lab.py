@@ -202,10 +202,12 @@ def saved_errors(page: Any, lab: Lab, path: str) -> list[str]:
     deadline = time.monotonic() + 30
     model = None
     while model is None:
-        try:  # a notebook read while it is being written is refused (HTTP 500): ask again
-            saved = lab.api("GET", f"/api/contents/{path}?content=1")
-            if saved["last_modified"] != before:
-                model = saved["content"]
+        # Ask for the file's date only (content=0) until the save has landed, then read it:
+        # reading the content while the server writes it fails with HTTP 500 in its log.
+        try:
+            if lab.api("GET", f"/api/contents/{path}?content=0")["last_modified"] != before:
+                time.sleep(POLL)
+                model = lab.api("GET", f"/api/contents/{path}?content=1")["content"]
         except urllib.error.HTTPError:
             pass
         if model is None:
