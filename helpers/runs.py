@@ -48,10 +48,13 @@ def check_writable(folder: Path, fix: str = "set WANDB_DIR to a folder you can w
     wandb would otherwise fall back to a shared temporary folder, where the sweep
     (and ``python -m helpers``) would never find the runs.
     """
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]  # made here, removed after
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             pass
+        for made in missing:  # wandb makes them when a run starts; a disabled run never does
+            made.rmdir()
     except OSError as error:
         raise ValueError(
             f"cannot write runs to {folder} ({error.strerror or error}): {fix}"

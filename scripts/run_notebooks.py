@@ -15,7 +15,15 @@ import sys
 import time
 from pathlib import Path
 
+from traitlets.config import Config
+
 from helpers.batch import KERNEL_CONFIG
+
+# jupyter_client interrupts a kernel before shutting it down; on a busy machine the kernel can
+# still be busy then and logs "KeyboardInterrupt caught in kernel" to our stderr. Its own log
+# is not the notebook's output (cell errors reach papermill as messages), so keep it to crashes.
+CONFIG = Config(KERNEL_CONFIG)
+CONFIG.NotebookClient.extra_arguments = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 def run(notebook: Path, out: Path) -> float:
@@ -28,7 +36,7 @@ def run(notebook: Path, out: Path) -> float:
         str(out / notebook.name),
         cwd=str(notebook.parent),
         progress_bar=False,
-        config=KERNEL_CONFIG,
+        config=CONFIG,
     )
     return time.perf_counter() - start
 
