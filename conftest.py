@@ -36,7 +36,14 @@ EXPECTED: dict[str, dict] = {
 collect_ignore_glob = ["notebooks/exercises/*"]
 
 _saved_env: dict[str, str | None] = {}
-_OFFLINE_ENV = ("WANDB_DIR", "WANDB_MODE", "WANDB_API_KEY", "WANDB_CONFIG_DIR", "WANDB_SILENT")
+_OFFLINE_ENV = (
+    "WANDB_DIR",
+    "WANDB_MODE",
+    "WANDB_API_KEY",
+    "WANDB_CONFIG_DIR",
+    "WANDB_SILENT",
+    "WANDB_SERVICE",  # the kernel starts its own wandb-core, not this process's
+)
 
 
 def _is_notebook(item: pytest.Item) -> bool:
@@ -49,6 +56,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     folder = Path(tempfile.mkdtemp(prefix=f"wandb-{item.path.stem}-"))
     _saved_env.update({k: os.environ.get(k) for k in _OFFLINE_ENV})
     os.environ.pop("WANDB_API_KEY", None)
+    os.environ.pop("WANDB_SERVICE", None)
     os.environ["WANDB_DIR"] = str(folder)
     os.environ["WANDB_CONFIG_DIR"] = str(folder / "config")
     os.environ.setdefault("WANDB_MODE", "offline")

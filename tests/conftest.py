@@ -13,6 +13,17 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 
 
+@pytest.fixture(autouse=True)
+def own_wandb_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Child processes start their own wandb-core, as they do outside the tests.
+
+    Once this test process has used wandb, ``WANDB_SERVICE`` points at its wandb-core, and a
+    child that inherits it logs through that long-lived service instead: its run file then
+    stays open after the child dies, and no wandb-core is among the child's processes.
+    """
+    monkeypatch.delenv("WANDB_SERVICE", raising=False)
+
+
 @pytest.fixture
 def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No credentials, offline, runs under ``tmp_path/wandb``; returns that wandb folder."""
