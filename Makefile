@@ -71,7 +71,7 @@ $(OLDEST)/.installed: pyproject.toml tests/constraints-oldest.txt
 
 test-oldest: $(OLDEST)/.installed
 	$(OLDEST)/bin/python -m pip list --format=freeze | grep -iE "^($$(grep -v '^#' tests/constraints-oldest.txt | cut -d= -f1 | paste -sd'|'))=="
-	$(OLDEST)/bin/python -m pytest -n 2 --nbmake notebooks tests
+	$(OLDEST)/bin/python -m pytest -n 2 -m "not seats" --nbmake notebooks tests
 
 # Builds (once, cached in .cache/colab/) a Python 3.13 venv with Colab's package set, installs the
 # course as the notebooks' Colab cell does, then runs every notebook alone, with and without a secret.
