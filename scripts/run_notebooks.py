@@ -11,6 +11,7 @@ failure stops the series with papermill's one-line reason and exit status 1.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,6 +25,9 @@ from helpers.batch import KERNEL_CONFIG
 # is not the notebook's output (cell errors reach papermill as messages), so keep it to crashes.
 CONFIG = Config(KERNEL_CONFIG)
 CONFIG.NotebookClient.extra_arguments = ["--IPKernelApp.log_level=CRITICAL"]
+# ipykernel 6 starts debugpy, which warns on stderr about Python's frozen modules; this is
+# debugpy's own switch for that check (the kernels inherit it; nobody debugs a make run).
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 
 def run(notebook: Path, out: Path) -> float:
