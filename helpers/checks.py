@@ -348,6 +348,21 @@ def _check_png(run: dict[str, Any], key: str, result: CheckResult) -> None:
         result.found.append(f"{key} is a {width}x{height} PNG")
 
 
+def _stored_list(runs: list[Any], name: str, result: CheckResult) -> list[dict[str, Any]] | None:
+    """Read back each run of the student's list ``name``; None when wandb was disabled."""
+    stored = []
+    for position, run in enumerate(runs):
+        one = CheckResult()
+        found = _stored(run, f"{name}[{position}]", one)
+        if one.skipped:
+            result.skipped = one.skipped
+            return None
+        result.missing += one.missing
+        if found is not None:
+            stored.append(found)
+    return stored
+
+
 def check_each_model(runs: Any, models: Iterable[str], name: str = "compare_runs") -> None:
     """Check ``runs`` (the student's list) holds one finished run per model, its config named."""
     result = CheckResult()
@@ -355,16 +370,9 @@ def check_each_model(runs: Any, models: Iterable[str], name: str = "compare_runs
     if not isinstance(runs, (list, tuple)) or not runs:
         result.missing.append(f"`{name}` is empty: append each model's run to it in the loop")
         return _verdict(result)
-    stored = []
-    for position, run in enumerate(runs):
-        one = CheckResult()
-        found = _stored(run, f"{name}[{position}]", one)
-        if one.skipped:
-            result.skipped = one.skipped
-            return _skipped(result)
-        result.missing += one.missing
-        if found is not None:
-            stored.append(found)
+    stored = _stored_list(runs, name, result)
+    if stored is None:
+        return _skipped(result)
     trained = {(r.get("config") or {}).get("model"): r for r in stored}
     for model in models:
         run = trained.get(model)
@@ -434,16 +442,9 @@ def check_class_runs(runs: Any, students: str | list[str], project: str, group: 
     if not isinstance(runs, (list, tuple)) or not runs:
         result.missing.append("`class_runs` is empty: append each student's run to it")
         return _verdict(result)
-    stored = []
-    for position, run in enumerate(runs):
-        one = CheckResult()
-        found = _stored(run, f"class_runs[{position}]", one)
-        if one.skipped:
-            result.skipped = one.skipped
-            return _skipped(result)
-        result.missing += one.missing
-        if found is not None:
-            stored.append(found)
+    stored = _stored_list(runs, "class_runs", result)
+    if stored is None:
+        return _skipped(result)
     for student in names:
         mine = [r for r in stored if student in (r.get("tags") or [])]
         if not mine:
