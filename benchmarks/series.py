@@ -156,11 +156,21 @@ def print_browser_timings(path: Path = BROWSER_TIMINGS) -> None:
         return
     record = json.loads(path.read_text())
     print(f"JupyterLab, Run All (from {path.relative_to(ROOT)}, {record.get('date', '?')})")
-    print(f"{'notebook':<22}{'kernel start s':>15}{'Run All to idle s':>19}")
+    print("kernel busy: the sum of the cells' own times (JupyterLab's recordTiming); the rest")
+    print("of Run All to idle is the front end and the messages between kernel and page.")
+    nan = float("nan")
+    print(
+        f"{'notebook':<18}{'kernel start s':>15}{'Run All to idle s':>19}{'kernel busy s':>15}"
+        "  slowest cell (s, its last line)"
+    )
     for name, times in sorted(record.get("notebooks", {}).items()):
+        slowest = times.get("slowest_cells") or [{}]
+        cell = slowest[0]
+        where = f"#{cell['cell']} {cell['s']:.2f} {cell['last_line']}" if cell else ""
         print(
-            f"{name:<22}{times.get('open_to_idle_kernel_s', float('nan')):>15.2f}"
-            f"{times.get('run_all_to_idle_s', float('nan')):>19.2f}"
+            f"{name:<18}{times.get('open_to_idle_kernel_s', nan):>15.2f}"
+            f"{times.get('run_all_to_idle_s', nan):>19.2f}"
+            f"{times.get('kernel_busy_s', nan):>15.2f}  {where}"
         )
 
 

@@ -89,3 +89,22 @@ def test_setup_fits_on_one_thread(offline, monkeypatch):
     course.setup(PROJECT="iris-course", MODE="offline")
     assert {pool["num_threads"] for pool in threadpool_info()} == {1}
     assert os.environ["OMP_NUM_THREADS"] == "1"
+
+
+def test_the_notebook_jupyter_started_is_named_for_wandb(tmp_path, monkeypatch):
+    notebook = tmp_path / "03_config.ipynb"
+    notebook.write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WANDB_NOTEBOOK_NAME", raising=False)
+    monkeypatch.setenv("JPY_SESSION_NAME", str(notebook))
+    course.name_the_notebook()
+    assert os.environ["WANDB_NOTEBOOK_NAME"] == "03_config.ipynb"
+
+    monkeypatch.setenv("WANDB_NOTEBOOK_NAME", "mine.ipynb")  # the student's own choice stays
+    course.name_the_notebook()
+    assert os.environ["WANDB_NOTEBOOK_NAME"] == "mine.ipynb"
+
+    monkeypatch.delenv("WANDB_NOTEBOOK_NAME")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "Untitled-session-id"))  # no such file
+    course.name_the_notebook()
+    assert "WANDB_NOTEBOOK_NAME" not in os.environ

@@ -41,15 +41,19 @@ WINDOW = {"width": 1280, "height": 900}
 LAB_START_TIMEOUT = 90  # seconds until JupyterLab answers /api/status
 
 # JupyterLab settings for the test, written into a temporary JUPYTERLAB_SETTINGS_DIR:
-# no news or update toasts over the notebook (they need the network), and every cell
-# attached to the page so the checks can measure cells outside the viewport. Neither
-# changes how an output is drawn.
+# no news or update toasts over the notebook (they need the network), every cell
+# attached to the page so the checks can measure cells outside the viewport, and each
+# cell's execution times recorded in its metadata (where the time of a Run All goes).
+# None of them changes how an output is drawn.
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "fetchNews": "false",
         "checkForUpdates": False,
     },
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
+        "windowingMode": "none",
+        "recordTiming": True,
+    },
 }
 
 

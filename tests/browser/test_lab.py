@@ -195,8 +195,8 @@ def run_all_until_idle(page: Any, lab: Lab, path: str, name: str) -> tuple[float
     return time.perf_counter() - start - 2 * POLL, questions
 
 
-def saved_errors(page: Any, lab: Lab, path: str) -> list[str]:
-    """Save the notebook from the page and list the error outputs the front end holds."""
+def saved_notebook(page: Any, lab: Lab, path: str) -> dict[str, Any] | None:
+    """Save the notebook from the page and read it back as the front end held it."""
     before = lab.api("GET", f"/api/contents/{path}?content=0")["last_modified"]
     click_menu(page, "File", "Save Notebook")
     deadline = time.monotonic() + 30
@@ -214,14 +214,48 @@ def saved_errors(page: Any, lab: Lab, path: str) -> list[str]:
             if time.monotonic() > deadline:
                 # the page's own checks (stderr tracebacks, cells left unrun) still apply
                 print(f"{path}: not saved within 30 s; error outputs judged from the page only")
-                return []
+                return None
             time.sleep(POLL)
+    return model
+
+
+def code_cells(model: dict[str, Any] | None) -> list[dict[str, Any]]:
+    return [c for c in (model or {}).get("cells", []) if c["cell_type"] == "code"]
+
+
+def error_outputs(model: dict[str, Any] | None) -> list[str]:
     return [
         f"cell {i}: {out.get('ename')}: {out.get('evalue')}"
-        for i, cell in enumerate((c for c in model["cells"] if c["cell_type"] == "code"), 1)
+        for i, cell in enumerate(code_cells(model), 1)
         for out in cell.get("outputs", [])
         if out.get("output_type") == "error"
     ]
+
+
+def cell_seconds(model: dict[str, Any] | None) -> list[tuple[float, int, str]]:
+    """Kernel time of each code cell (JupyterLab's recordTiming): seconds, number, first line."""
+    found = []
+    for number, cell in enumerate(code_cells(model), 1):
+        times = cell.get("metadata", {}).get("execution", {})
+        start, end = times.get("iopub.execute_input"), times.get("shell.execute_reply")
+        if start and end:
+            seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            lines = [line for line in source.splitlines() if line.strip()]
+            found.append((seconds, number, lines[-1].strip()[:60] if lines else ""))
+    return found
+
+
+def where_the_time_went(model: dict[str, Any] | None) -> dict[str, Any]:
+    """The kernel's busy seconds in a Run All, and the three slowest cells."""
+    seconds = cell_seconds(model)
+    return {
+        "kernel_busy_s": round(sum(s for s, _, _ in seconds), 2),
+        "slowest_cells": [
+            {"cell": number, "s": round(s, 2), "last_line": line}
+            for s, number, line in sorted(seconds, reverse=True)[:3]
+        ],
+    }
 
 
 def problems_on_page(state: dict[str, Any], name: str) -> list[str]:
@@ -353,9 +387,15 @@ def test_run_all_in_jupyterlab(name: str, lab: Lab, browser_context: Any, timing
         state = page.evaluate(PAGE_STATE)
         assert state is not None, f"{name}: no notebook panel on the page"
         problems += problems_on_page(state, name)
-        problems += [f"error output: {e}" for e in saved_errors(page, lab, path)]
+        model = saved_notebook(page, lab, path)
+        problems += [f"error output: {e}" for e in error_outputs(model)]
+        timings["notebooks"][name].update(where_the_time_went(model))
+        save_timings(timings)
         if name.startswith("01_") and not questions:
             problems.append(f"no login question asked (expected one offering {LOGIN_CHOICE!r})")
+        shown = "\n".join(o["text"] for cell in state["cells"] for o in cell["outputs"])
+        if name.startswith("01_") and not re.search(rf"program: {re.escape(path)}\b", shown):
+            problems.append(f"the Overview facts do not name the notebook ({path}) as the program")
         for question in questions:
             for match in sorted({m.group(0) for m in ESCAPES.finditer(question)}):
                 problems.append(f"login question shows raw escape sequence {match!r}")
