@@ -36,6 +36,18 @@ def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "wandb"
 
 
+def checkout_files() -> list[Path]:
+    """The files a clone of this checkout would hold: tracked, plus new files not ignored."""
+    out = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [ROOT / line for line in out.splitlines() if (ROOT / line).is_file()]
+
+
 def run_python(
     code: str,
     cwd: Path,

@@ -35,7 +35,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.conftest import NOTEBOOKS, ROOT
+from tests.conftest import NOTEBOOKS, ROOT, checkout_files
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("WANDB_IRIS_COLAB_TEST"),
@@ -134,18 +134,10 @@ def colab_install_args() -> list[str]:
 
 def checkout_copy(into: Path) -> Path:
     """The files git would clone (tracked, plus new files not ignored), as they are now."""
-    files = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
-    for name in files:
-        source = ROOT / name
-        if source.is_file():
-            (into / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, into / name)
+    for source in checkout_files():
+        target = into / source.relative_to(ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
     return into
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 import tomllib
 
@@ -12,7 +11,7 @@ import pytest
 import yaml
 from packaging.version import Version
 
-from tests.conftest import NOTEBOOKS, ROOT, run_python
+from tests.conftest import NOTEBOOKS, ROOT, checkout_files, run_python
 
 NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 
@@ -43,23 +42,12 @@ def test_notebook_anatomy(path):
     assert "sys.path" not in "".join(c.source for c in cells)
 
 
-def _tracked_files():
-    out = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [ROOT / line for line in out.splitlines() if (ROOT / line).is_file()]
-
-
 KEY_LIKE = re.compile(r"(?<![0-9a-f])[0-9a-f]{40}(?![0-9a-f])|WANDB_API_KEY\s*=\s*['\"]?\w{20,}")
 
 
 def test_no_api_key_like_string_in_the_repository():
     offenders = []
-    for path in _tracked_files():
+    for path in checkout_files():
         text = path.read_text(errors="ignore")
         if KEY_LIKE.search(text):
             offenders.append(str(path.relative_to(ROOT)))
