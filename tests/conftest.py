@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +36,18 @@ def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
     monkeypatch.setenv("WANDB_SILENT", "true")
     return tmp_path / "wandb"
+
+
+def seats_but(values: list[Any], keep: set[str], ids: Callable[[Any], str]) -> list[Any]:
+    """``values`` as test parameters, each but those in ``keep`` marked ``seats``.
+
+    `make test` runs the kept ones (one seat each, quickly); `make test-seats`, which
+    `.ci/run` also runs, runs the rest.
+    """
+    return [
+        pytest.param(value, id=ids(value), marks=() if ids(value) in keep else pytest.mark.seats)
+        for value in values
+    ]
 
 
 def checkout_files() -> list[Path]:
