@@ -128,6 +128,21 @@ class SweepRuns(list):
     interrupted: bool
 
 
+class SweepInterrupted(KeyboardInterrupt):
+    """The sweep was stopped (Ctrl-C, the notebook's stop button): its stored runs are in ``runs``.
+
+    A KeyboardInterrupt, so a notebook's Run All stops here as the student asked, instead of
+    going on to cells that judge a half-done sweep; shown as one line, not a traceback.
+    """
+
+    def __init__(self, message: str, runs: SweepRuns) -> None:
+        super().__init__(message)
+        self.runs = runs
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"KeyboardInterrupt: {self}"]
+
+
 # How this process takes part in a sweep: set in worker processes by _worker_start.
 _STATE: dict[str, Any] = {"parent": None, "in_run": False, "stopping": False}
 
@@ -375,6 +390,7 @@ def local_sweep(
     progress: bool = True,
     seed: int | None = None,
     project: str | None = None,
+    on_interrupt: str = "raise",
 ) -> SweepRuns:
     """Run ``train`` ``count`` times with hyperparameters from W&B's sweep engine; no server needed.
 
@@ -388,8 +404,9 @@ def local_sweep(
     Returns the runs as stored (read back with ``wandb leet inspect``), failed ones
     included, as a :class:`SweepRuns` list. A run that raises is stored as failed and
     named in one line; the sweep goes on. Ctrl-C (or SIGTERM) stops the runs in
-    progress, stores them as failed, prints one line and returns what was stored;
-    worker processes never outlive the sweep.
+    progress and stores them as failed; worker processes never outlive the sweep. Then
+    ``on_interrupt="raise"`` raises :class:`SweepInterrupted` (one line, and Run All stops),
+    ``"return"`` prints that line and returns what was stored (a script's final table).
     """
     from sklearn.exceptions import ConvergenceWarning
 
@@ -400,6 +417,8 @@ def local_sweep(
         raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
         raise ValueError(f"seed must be a whole number >= 0 or None, got {seed!r}")
+    if on_interrupt not in ("raise", "return"):
+        raise ValueError(f"on_interrupt must be 'raise' or 'return', got {on_interrupt!r}")
     folder = wandb_dir()
     check_writable(folder)
     workers = _cap_workers(workers, count)
@@ -501,13 +520,17 @@ def local_sweep(
         finished = sum(r["state"] == "finished" for r in result)
         bar.close()
         stopped = f", {stops[0]} stopped and stored as failed" if stops[0] else ""
-        print(f"sweep interrupted: {finished} of {count} runs finished{stopped}")
+        message = f"sweep interrupted: {finished} of {count} runs finished{stopped}"
+        if on_interrupt == "return":
+            print(message)
     finally:
         _restore_signals(handlers)
         _end_quiet_stop()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     bar.close()
+    if result.interrupted and on_interrupt == "raise":
+        raise SweepInterrupted(message, result)
     if not result and not result.interrupted:
         print(f"no run was stored under {folder} (is wandb disabled?): nothing to read back.")
     return result

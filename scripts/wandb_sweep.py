@@ -111,7 +111,14 @@ def main(argv: list[str] | None = None) -> int:
         wandb.agent(sweep_id, function=train, count=args.count)
         return 0
     try:
-        runs = local_sweep(config, train, count=args.count, workers=args.workers, seed=args.seed)
+        runs = local_sweep(
+            config,
+            train,
+            count=args.count,
+            workers=args.workers,
+            seed=args.seed,
+            on_interrupt="return",  # the table of the runs that finished, then exit 130
+        )
     except ValueError as error:  # e.g. a folder runs cannot be written to
         print(f"wandb_sweep.py: error: {error}", file=sys.stderr)
         return 2

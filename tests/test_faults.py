@@ -65,7 +65,12 @@ def train():
 
 if __name__ == "__main__":
     runs = local_sweep(
-        load_sweep_config(), train, count=6, workers=int(sys.argv[2]), progress=False
+        load_sweep_config(),
+        train,
+        count=6,
+        workers=int(sys.argv[2]),
+        progress=False,
+        on_interrupt="return",
     )
     print(runs_table(runs)[["id", "state", "accuracy"]].to_string(index=False))
     sys.exit(130 if runs.interrupted else 0)

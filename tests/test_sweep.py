@@ -287,3 +287,22 @@ def test_the_engine_loads_without_jsonschemas_iri_parser_and_leaves_it_importabl
     result = run_python(code, ROOT, {"PYTHONPATH": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["loaded by the engine: False", "importable after: True"]
+
+
+def test_an_interrupt_in_a_notebook_stops_run_all_in_one_line_with_the_runs_kept(offline):
+    calls = []
+
+    def stopped_on_the_third_run():
+        with wandb.init(project="sweep-test") as run:
+            calls.append(run.id)
+            if len(calls) == 3:
+                raise KeyboardInterrupt  # what the notebook's stop button raises
+            run.log({"accuracy": 0.9, "f1": 0.5, "nll": 0.1})
+
+    with pytest.raises(KeyboardInterrupt) as caught:  # a KeyboardInterrupt: Run All stops
+        local_sweep(load_sweep_config(), stopped_on_the_third_run, count=5, progress=False)
+    error = caught.value
+    message = "sweep interrupted: 2 of 5 runs finished, 1 stopped and stored as failed"
+    assert error._render_traceback_() == [f"KeyboardInterrupt: {message}"]
+    assert sorted(r["state"] for r in error.runs) == ["failed", "finished", "finished"]
+    assert sorted(r["state"] for r in read_runs(offline)) == ["failed", "finished", "finished"]
