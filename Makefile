@@ -51,7 +51,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/nbstripout --verify notebooks/*.ipynb notebooks/exercises/*.ipynb
 
 test: $(VENV)/.installed lint
-	$(PY) -m pytest -n 2 -m "not seats" --nbmake notebooks tests
+	$(PY) -m pytest -n 2 -m "not seats" --durations=15 --nbmake notebooks tests
 
 # Every notebook with a refused key and with a dead network (make test runs one of each).
 test-seats: $(VENV)/.installed
