@@ -9,6 +9,7 @@ The notebook then writes the lesson's own ``wandb.init(mode=MODE, ...)``.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -117,6 +118,27 @@ def quiet_wandb() -> None:
     wandb.setup(settings=wandb.Settings(silent=True))
 
 
+def import_jsonschema() -> None:
+    """Import jsonschema now, without the IRI syntax checker it loads when it can.
+
+    In a notebook, wandb's ``run.finish()`` imports nbformat (to save the session's history)
+    and the sweep engine validates configs: both import jsonschema, which loads
+    ``rfc3987_syntax`` when installed (JupyterLab installs it). That module builds an Earley
+    parser on import: 3 s of a student's Run All on a 2-core machine, for a URL format
+    neither uses. It is hidden only while jsonschema is first imported, so anything that
+    imports it later still gets it.
+    """
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        return
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # jsonschema skips it
+    try:
+        import jsonschema  # noqa: F401
+    except ImportError:  # not installed: nothing imports it, nothing to speed up
+        pass
+    finally:
+        del sys.modules["rfc3987_syntax"]
+
+
 def name_the_notebook() -> None:
     """Tell wandb which notebook runs, from what Jupyter's server told the kernel.
 
@@ -158,6 +180,7 @@ def setup(*, MODE: str = "", show_console: bool = False, **parameters: Any) -> s
     check_parameters(MODE=MODE, **parameters)
     one_thread()
     name_the_notebook()
+    import_jsonschema()
     colab_secret()
     mode = choose_mode(MODE or None)
     if mode == "disabled":

@@ -35,23 +35,12 @@ METHODS = ("grid", "random", "bayes")
 
 
 def _engine() -> Any:
-    """The sweeps engine, imported on first use without jsonschema's IRI syntax checker.
+    from helpers.course import import_jsonschema  # the engine validates configs with it
 
-    The engine validates configs with jsonschema, which loads ``rfc3987_syntax`` when it is
-    installed (JupyterLab installs it). That module builds an Earley parser on import: 3 s of
-    a student's Run All on a 2-core machine, for a URL format no sweep config has. Hidden only
-    while jsonschema is first imported, so anything that imports it later still gets it.
-    """
-    hide = "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules
-    if hide:
-        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # import fails: skipped
-    try:
-        with warnings.catch_warnings():  # sweeps 0.2 uses pydantic v1 names: quiet its import
-            warnings.simplefilter("ignore")
-            import sweeps
-    finally:
-        if hide and sys.modules.get("rfc3987_syntax", False) is None:
-            del sys.modules["rfc3987_syntax"]
+    import_jsonschema()
+    with warnings.catch_warnings():  # sweeps 0.2 uses pydantic v1 names: quiet its import
+        warnings.simplefilter("ignore")
+        import sweeps
     return sweeps
 
 

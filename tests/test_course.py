@@ -8,6 +8,7 @@ import pytest
 
 from helpers import course
 from helpers.mode import SetupError
+from tests.conftest import ROOT, run_python
 
 
 @pytest.mark.parametrize(
@@ -108,3 +109,35 @@ def test_the_notebook_jupyter_started_is_named_for_wandb(tmp_path, monkeypatch):
     monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "Untitled-session-id"))  # no such file
     course.name_the_notebook()
     assert "WANDB_NOTEBOOK_NAME" not in os.environ
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "from helpers.course import setup; setup(PROJECT='p', MODE='offline')",
+        "from helpers.sweep import validate_sweep_config; "
+        "validate_sweep_config({'method': 'random', 'parameters': {'a': {'values': [1, 2]}}})",
+    ],
+    ids=["setup", "sweep engine"],
+)
+def test_jsonschema_is_loaded_without_its_iri_parser_which_stays_importable(tmp_path, call):
+    # A stand-in for rfc3987-syntax (JupyterLab installs the real one, which takes seconds to
+    # import): jsonschema must be loaded without it, and later imports must still get it.
+    stand_in = "def is_valid_syntax(term, value):\n    return True\n"
+    (tmp_path / "rfc3987_syntax.py").write_text(stand_in)
+    code = (
+        "import sys\n"
+        f"{call}\n"
+        "print('jsonschema:', 'jsonschema' in sys.modules)\n"
+        "print('iri parser:', 'rfc3987_syntax' in sys.modules)\n"
+        "import rfc3987_syntax\n"
+        "print('importable after:', rfc3987_syntax.is_valid_syntax('iri', 'x'))\n"
+    )
+    env = {"PYTHONPATH": str(tmp_path), "WANDB_DIR": str(tmp_path)}
+    result = run_python(code, ROOT, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-3:] == [
+        "jsonschema: True",
+        "iri parser: False",
+        "importable after: True",
+    ]

@@ -271,24 +271,6 @@ def test_a_seed_repeats_the_suggestions_and_keeps_the_callers_generators(offline
         local_sweep(config, train, count=1, seed=-1)
 
 
-def test_the_engine_loads_without_jsonschemas_iri_parser_and_leaves_it_importable(tmp_path):
-    # A stand-in for rfc3987-syntax (JupyterLab installs the real one, which takes seconds to
-    # import): the engine's import must not load it, and later imports must still get it.
-    stand_in = "def is_valid_syntax(term, value):\n    return True\n"
-    (tmp_path / "rfc3987_syntax.py").write_text(stand_in)
-    code = (
-        "import sys\n"
-        "from helpers.sweep import validate_sweep_config\n"
-        "validate_sweep_config({'method': 'random', 'parameters': {'a': {'values': [1, 2]}}})\n"
-        "print('loaded by the engine:', 'rfc3987_syntax' in sys.modules)\n"
-        "import rfc3987_syntax\n"
-        "print('importable after:', rfc3987_syntax.is_valid_syntax('iri', 'x'))\n"
-    )
-    result = run_python(code, ROOT, {"PYTHONPATH": str(tmp_path)})
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["loaded by the engine: False", "importable after: True"]
-
-
 def test_an_interrupt_in_a_notebook_stops_run_all_in_one_line_with_the_runs_kept(offline):
     calls = []
 
