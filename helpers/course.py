@@ -145,8 +145,9 @@ def name_the_notebook() -> None:
     The server starts each kernel with ``JPY_SESSION_NAME``, the notebook's path. Without
     ``WANDB_NOTEBOOK_NAME`` (wandb's documented override), wandb finds the notebook by
     importing ``jupyter_server`` into the kernel and asking the server for its sessions:
-    3.5 s of every notebook's Run All in JupyterLab on a 2-core machine. The run's program
-    is the same either way: the notebook's path from the folder it runs in.
+    3.5 s of every notebook's Run All in JupyterLab on a 2-core machine. The run's program is
+    still the notebook, named by its path from the folder the kernel runs in (the server would
+    name it from its own root folder).
     """
     path = os.environ.get("JPY_SESSION_NAME", "")
     if os.environ.get("WANDB_NOTEBOOK_NAME") or not os.path.isfile(path):
