@@ -210,11 +210,14 @@ def _one_run(
     run_id: str,
     group: str,
     project: str | None = None,
+    requirements: bool = True,
 ) -> None:
     """Start one run as ``wandb.agent`` does: environment, a fresh wandb, then ``train()``.
 
     The run is quiet (``WANDB_SILENT``): the sweep shows one progress bar, not a console
-    block per run.
+    block per run. ``requirements=False`` skips wandb's list of installed packages
+    (requirements.txt): every run of a sweep shares one environment, the first run stores
+    it, and listing ~150 packages again costs 0.2 s per run, a fifth of a run's time.
     """
     import wandb
 
@@ -228,6 +231,7 @@ def _one_run(
             "WANDB_JOB_TYPE": "sweep",
             "WANDB_SILENT": "true",
             **({"WANDB_PROJECT": project} if project else {}),  # as wandb.agent sets it
+            **({} if requirements else {"WANDB_X_SAVE_REQUIREMENTS": "false"}),
         }
         try:
             with patch.dict(os.environ, variables):  # restored as they were, even on error
@@ -471,14 +475,13 @@ def local_sweep(
         suggestion.state, suggestion.name = "running", secrets.token_hex(4)
         history.append(suggestion)
         params = {k: v["value"] for k, v in suggestion.config.items()}
+        run_args = (train, params, suggestion.name, group, project, len(history) == 1)
         if pool is not None:
-            pending[pool.submit(_one_run, train, params, suggestion.name, group, project)] = (
-                suggestion
-            )
+            pending[pool.submit(_one_run, *run_args)] = suggestion
             return True
         error = None
         try:
-            _one_run(train, params, suggestion.name, group, project)
+            _one_run(*run_args)
         except KeyboardInterrupt as stop:  # stored as failed; the sweep stops below
             finish(suggestion, stop)
             raise

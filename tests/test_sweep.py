@@ -8,7 +8,7 @@ import pytest
 import wandb
 
 from helpers.checks import check_sweep_runs
-from helpers.runs import read_runs, runs_table
+from helpers.runs import find_run, read_runs, runs_table
 from helpers.sweep import (
     load_sweep_config,
     local_sweep,
@@ -222,6 +222,17 @@ def test_a_run_after_the_sweep_is_a_new_run_outside_the_sweep(offline):
     assert after.id not in {r["run_id"] for r in runs}
     assert after.group in (None, "")
     assert len(read_runs(offline)) == 3
+
+
+def test_only_the_first_run_of_a_sweep_lists_the_installed_packages(offline):
+    runs = local_sweep(load_sweep_config(), train, count=3, progress=False)
+    after = wandb.init(project="sweep-test")  # outside the sweep: wandb's default again
+    after.finish()
+    stored = {
+        run_id: (find_run(run_id, offline).parent / "files" / "requirements.txt").is_file()
+        for run_id in [r["run_id"] for r in runs] + [after.id]
+    }
+    assert list(stored.values()) == [True, False, False, True], stored
 
 
 def test_a_sweep_file_that_is_not_a_mapping_is_refused(tmp_path):
