@@ -598,7 +598,8 @@ def parameter_importance(
         raise ValueError("parameter importance needs at least 2 runs and 1 varying parameter")
     inputs = rows[[f"config.{p}" for p in params]].rename(columns=lambda c: c[7:])
     encoded = pd.get_dummies(inputs, prefix_sep="=", dtype=float)
-    forest = RandomForestRegressor(n_estimators=200, random_state=seed)
+    # 100 trees (scikit-learn's default): 200 ranked the course's sweeps alike, in twice the time
+    forest = RandomForestRegressor(n_estimators=100, random_state=seed)
     forest.fit(encoded, rows[metric])
     result = pd.DataFrame(
         {
