@@ -195,11 +195,12 @@ def setup(*, MODE: str = "", show_console: bool = False, **parameters: Any) -> s
     one_thread()
     name_the_notebook()
     import_jsonschema()
-    import_wandb_api()
     colab_secret()
     mode = choose_mode(MODE or None)
-    if mode == "disabled":
+    if mode == "disabled":  # a disabled run never imports wandb's public API: nothing to save
         print("wandb: disabled, so nothing is stored; the checks will say so.")
-    elif not show_console:
+        return mode
+    import_wandb_api()
+    if not show_console:
         quiet_wandb()
     return mode

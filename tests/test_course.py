@@ -111,19 +111,24 @@ def test_the_notebook_jupyter_started_is_named_for_wandb(tmp_path, monkeypatch):
     assert "WANDB_NOTEBOOK_NAME" not in os.environ
 
 
-def test_setup_imports_wandbs_public_api_before_the_first_run(tmp_path):
-    # wandb.init imports it the first time, from deep in its own imports, where it is slow.
+@pytest.mark.parametrize("mode, loaded", [("offline", True), ("disabled", False)])
+def test_setup_imports_wandbs_public_api_before_the_first_run(tmp_path, mode, loaded):
+    # wandb.init imports it the first time, from deep in its own imports, where it is slow;
+    # a disabled run never imports it, so setup() leaves it alone then.
     code = (
         "import sys\n"
         "import wandb\n"
         "print('after import wandb:', 'wandb.apis.public' in sys.modules)\n"
         "from helpers.course import setup\n"
-        "setup(PROJECT='p', MODE='offline')\n"
+        f"setup(PROJECT='p', MODE={mode!r})\n"
         "print('after setup:', 'wandb.apis.public' in sys.modules)\n"
     )
     result = run_python(code, ROOT, {"WANDB_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-2:] == ["after import wandb: False", "after setup: True"]
+    assert [line for line in result.stdout.splitlines() if line.startswith("after ")] == [
+        "after import wandb: False",
+        f"after setup: {loaded}",
+    ]
 
 
 @pytest.mark.parametrize(
