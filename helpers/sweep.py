@@ -476,13 +476,14 @@ def local_sweep(
         suggestion.state, suggestion.name = "running", secrets.token_hex(4)
         history.append(suggestion)
         params = {k: v["value"] for k, v in suggestion.config.items()}
-        run_args = (train, params, suggestion.name, group, project, len(history) == 1)
+        run_args = (train, params, suggestion.name, group, project)
+        first = len(history) == 1  # the sweep's first run stores requirements.txt for all
         if pool is not None:
-            pending[pool.submit(_one_run, *run_args)] = suggestion
+            pending[pool.submit(_one_run, *run_args, requirements=first)] = suggestion
             return True
         error = None
         try:
-            _one_run(*run_args)
+            _one_run(*run_args, requirements=first)
         except KeyboardInterrupt as stop:  # stored as failed; the sweep stops below
             finish(suggestion, stop)
             raise
