@@ -35,7 +35,7 @@ METHODS = ("grid", "random", "bayes")
 
 
 def _engine() -> Any:
-    from helpers.course import import_jsonschema  # the engine validates configs with it
+    from helpers.startup import import_jsonschema  # the engine validates configs with it
 
     import_jsonschema()
     with warnings.catch_warnings():  # sweeps 0.2 uses pydantic v1 names: quiet its import
