@@ -14,6 +14,7 @@ from typing import Any
 
 from helpers.mode import SetupError, choose_mode, colab_secret
 from helpers.startup import import_jsonschema
+from helpers.wandb_internals import import_public_api
 
 
 def _whole(low: int) -> Callable[[str, Any], None]:
@@ -118,19 +119,6 @@ def quiet_wandb() -> None:
     wandb.setup(settings=wandb.Settings(silent=True))
 
 
-def import_wandb_api() -> None:
-    """Import wandb's public API now, before the first ``wandb.init`` imports it.
-
-    Every process's first ``wandb.init`` imports it (through wandb's launch package, to
-    apply staged launch inputs), four imports deep. Its pydantic models look for their own
-    source by walking the call stack, and each import frame on it costs a scan of
-    ``sys.modules``: in a kernel that has scikit-learn, pandas and matplotlib loaded, the
-    same import took about twice as long from there as from this call (0.7-1.0 s against
-    0.35-0.55 s on a 2-core machine).
-    """
-    import wandb.apis.public  # noqa: F401
-
-
 def name_the_notebook() -> None:
     """Tell wandb which notebook runs, from what Jupyter's server told the kernel.
 
@@ -179,7 +167,7 @@ def setup(*, MODE: str = "", show_console: bool = False, **parameters: Any) -> s
     if mode == "disabled":  # a disabled run never imports wandb's public API: nothing to save
         print("wandb: disabled, so nothing is stored; the checks will say so.")
         return mode
-    import_wandb_api()
+    import_public_api()
     if not show_console:
         quiet_wandb()
     return mode

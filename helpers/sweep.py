@@ -29,6 +29,7 @@ import pandas as pd
 import yaml
 
 from helpers.runs import check_writable, find_run, read_or_explain, wandb_dir
+from helpers.wandb_internals import SAVE_REQUIREMENTS, SWEEP_PARAM_PATH, reload_settings
 
 COURSE_SWEEP = Path(__file__).with_name("sweep.yaml")
 METHODS = ("grid", "random", "bayes")
@@ -87,23 +88,6 @@ def validate_sweep_config(config: dict[str, Any]) -> dict[str, Any]:
         listed = "\n".join(f"- {p}" for p in dict.fromkeys(problems))
         raise ValueError(f"the sweep config is not valid:\n{listed}")
     return config
-
-
-def _reload_wandb_settings() -> None:
-    """Make wandb read the ``WANDB_*`` variables again before the next ``wandb.init``.
-
-    ``wandb.agent`` calls ``wandb.teardown()`` for this, which also stops the wandb-core
-    service: the next run then waits ~0.3 s for a new one. Reloading the settings of the
-    running setup does the same job and keeps the service; teardown is the fallback.
-    """
-    import wandb
-    from wandb.sdk import wandb_setup
-
-    reload = getattr(wandb_setup.singleton(), "_load_settings", None)
-    try:
-        reload(system_settings_path=None, disable_sagemaker=False)
-    except Exception:  # another wandb version: do what wandb.agent does
-        wandb.teardown()
 
 
 class SweepRuns(list):
@@ -226,16 +210,16 @@ def _one_run(
         param_path.write_text(yaml.safe_dump({k: {"value": v} for k, v in params.items()}))
         variables = {
             "WANDB_RUN_ID": run_id,
-            "WANDB_SWEEP_PARAM_PATH": str(param_path),
+            SWEEP_PARAM_PATH: str(param_path),
             "WANDB_RUN_GROUP": group,
             "WANDB_JOB_TYPE": "sweep",
             "WANDB_SILENT": "true",
             **({"WANDB_PROJECT": project} if project else {}),  # as wandb.agent sets it
-            **({} if requirements else {"WANDB_X_SAVE_REQUIREMENTS": "false"}),
+            **({} if requirements else {SAVE_REQUIREMENTS: "false"}),
         }
         try:
             with patch.dict(os.environ, variables):  # restored as they were, even on error
-                _reload_wandb_settings()
+                reload_settings()
                 _STATE["in_run"] = True
                 try:
                     train()
@@ -246,7 +230,7 @@ def _one_run(
                 _STATE["in_run"] = False
                 wandb.finish()
         finally:
-            _reload_wandb_settings()  # later runs outside the sweep get their own id again
+            reload_settings()  # later runs outside the sweep get their own id again
             _end_quiet_stop()
             parent = _STATE["parent"]
             if parent is not None and os.getppid() != parent:
