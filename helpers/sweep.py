@@ -31,7 +31,14 @@ import yaml
 from helpers.runs import check_writable, find_run, read_or_explain, wandb_dir
 from helpers.wandb_internals import SAVE_REQUIREMENTS, SWEEP_PARAM_PATH, reload_settings
 
-COURSE_SWEEP = Path(__file__).with_name("sweep.yaml")
+# The course's one sweep config is notebooks/sweep.yaml (what `wandb sweep` is given). A checkout
+# reads it in place; an installed copy (Colab) reads the one pyproject.toml ships with the package.
+_SHIPPED_SWEEP = Path(__file__).with_name("course_files") / "sweep.yaml"
+COURSE_SWEEP = (
+    _SHIPPED_SWEEP
+    if _SHIPPED_SWEEP.is_file()
+    else Path(__file__).resolve().parents[1] / "notebooks" / "sweep.yaml"
+)
 METHODS = ("grid", "random", "bayes")
 
 
@@ -46,7 +53,7 @@ def _engine() -> Any:
 
 
 def load_sweep_config(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """Read a sweep config from YAML: the course sweep (shipped with this package) by default."""
+    """Read a sweep config from YAML: the course's notebooks/sweep.yaml by default."""
     path = Path(path) if path else COURSE_SWEEP
     if not path.is_file():
         raise FileNotFoundError(f"no sweep config at {path}")
