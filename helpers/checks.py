@@ -253,6 +253,7 @@ def _verdict(result: CheckResult) -> None:
 def _stored(run: Any, name: str, result: CheckResult) -> dict[str, Any] | None:
     """Read back the run the student's ``name`` holds, or note in ``result`` why it cannot be."""
     from helpers.runs import read_run
+    from helpers.wandb_internals import run_is_finished
 
     if run is None:
         result.missing.append(f"`{name}` is None: start the run with {name} = wandb.init(...)")
@@ -265,7 +266,7 @@ def _stored(run: Any, name: str, result: CheckResult) -> dict[str, Any] | None:
     if run.disabled:
         result.skipped = "wandb is disabled, so no run was stored to check."
         return None
-    if not getattr(run, "_is_finished", True):
+    if not run_is_finished(run):
         result.missing.append(
             f"`{name}` is still open: call {name}.finish() (or wandb.finish()) at the end"
         )
@@ -452,33 +453,26 @@ def check_class_runs(runs: Any, students: str | list[str], project: str, group: 
     _verdict(result)
 
 
-# The course's sweep (exercise 10), the answer check_sweep_config expects.
-COURSE_SWEEP = {
-    "metric": {"name": "accuracy", "goal": "maximize"},
-    "parameters": {
-        "model": {"value": "KNeighborsClassifier"},
-        "n_neighbors": {"min": 2, "max": 20},
-        "weights": {"values": ["uniform", "distance"]},
-        "p": {"values": [1, 2, 3]},
-    },
-}
-
-
 def check_sweep_config(config: Any) -> None:
-    """Check the student's sweep config is valid and searches the course's space."""
-    from helpers.sweep import validate_sweep_config
+    """Check the student's sweep config is valid and searches the course's space.
 
+    The answer is the course's one sweep config, ``notebooks/sweep.yaml`` (the one
+    ``wandb sweep`` is given), as :func:`helpers.sweep.load_sweep_config` reads it.
+    """
+    from helpers.sweep import load_sweep_config, validate_sweep_config
+
+    course = load_sweep_config()
     result = CheckResult()
     if not isinstance(config, dict) or not config:
         result.missing.append("`sweep_config` is empty: write the sweep as a dict")
         return _verdict(result)
-    metric = config.get("metric") or {}
-    if metric.get("name") == "accuracy" and metric.get("goal") == "maximize":
-        result.found.append("metric: maximize accuracy")
+    metric, goal = config.get("metric") or {}, course["metric"]
+    if (metric.get("name"), metric.get("goal")) == (goal["name"], goal["goal"]):
+        result.found.append(f"metric: {goal['goal']} {goal['name']}")
     else:
-        result.missing.append(f"metric is {metric or 'missing'}: maximize accuracy")
+        result.missing.append(f"metric is {metric or 'missing'}: {goal['goal']} {goal['name']}")
     parameters = config.get("parameters") or {}
-    for name, wanted in COURSE_SWEEP["parameters"].items():
+    for name, wanted in course["parameters"].items():
         spec = parameters.get(name)
         if spec is None:
             result.missing.append(f"parameters has no {name!r}")
