@@ -26,13 +26,12 @@ import time
 from pathlib import Path
 
 import nbformat
+import pexpect  # a terminal for wandb's questions; IPython's own dependency off Windows
 import pytest
 
 from helpers.runs import read_runs
 from tests.standin import TODAY_KEY, serve
 from tests.standin.client import child_env, read_api
-
-pexpect = pytest.importorskip("pexpect")  # IPython's own dependency on Linux and macOS
 
 pytestmark = pytest.mark.slow
 
