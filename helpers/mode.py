@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shlex
 import sys
 import threading
 import urllib.error
@@ -187,6 +188,17 @@ def probe(host: str, key: str, timeout: float | None = None) -> int | str:
     return answer[0] if answer else silence
 
 
+def sync_command(folder: Path) -> str:
+    """The command that uploads every offline run of ``folder``, typed as is from any folder.
+
+    wandb 0.31 removed ``wandb sync --sync-all``; a bare ``wandb sync`` looks only in
+    ``./wandb`` of the folder it is typed in and asks for a yes first. Given the run
+    folder's parent, ``wandb/``, it syncs each offline run in it once (``latest-run`` is the
+    same file, which wandb skips), without asking.
+    """
+    return f"wandb sync {shlex.quote(str(Path(folder).absolute()))}"
+
+
 def choose_mode(requested: str | None = None, quiet: bool = False) -> str:
     """Return the wandb mode to pass to ``wandb.init(mode=...)``, with one line saying why.
 
@@ -210,7 +222,7 @@ def choose_mode(requested: str | None = None, quiet: bool = False) -> str:
         raise SetupError(str(error)) from None
     if mode == "offline":
         return mode
-    sync = f"upload them later with `wandb sync --sync-all` in {folder}"
+    sync = f"upload them later with `{sync_command(folder)}`"
     found = _find_key()
     if found is None:
         if mode == "online" and not can_prompt():

@@ -312,7 +312,7 @@ def runs_table(
     sort_by: str | None = None,
     columns: list[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per run, like the web Table view: identity, state, ``config.*`` and metrics.
+    """One row per run, like the website's Runs tab: identity, state, ``config.*`` and metrics.
 
     ``runs`` is a list from :func:`read_runs` or a wandb folder to read; ``sort_by``
     a metric to sort on, best first (lowest first for ``nll``, a loss); ``columns``

@@ -563,12 +563,14 @@ def _stop_workers(
 def parameter_importance(
     table: pd.DataFrame, metric: str, params: list[str] | None = None, seed: int = 0
 ) -> pd.DataFrame:
-    """Which hyperparameter matters most for ``metric``, computed as W&B's importance panel does.
+    """Which hyperparameter matters most for ``metric``: a random forest on one-hot columns.
 
-    A random forest is trained with the hyperparameters as inputs and the metric as the
-    target; its feature importances say how much each input explains. Alongside, the
-    linear correlation of each input with the metric says in which direction it acts.
-    Categorical values are one-hot encoded, one row per value (e.g. ``weights=distance``).
+    A scikit-learn random forest is trained with the hyperparameters as inputs and the
+    metric as the target; its feature importances say how much each input explains.
+    Alongside, the linear correlation of each input with the metric says in which direction
+    it acts. Categorical values are one-hot encoded, one row per value (e.g.
+    ``weights=distance``). W&B's importance panel answers the same question with its own
+    model, so with few runs it may rank close parameters differently.
     ``table`` is :func:`helpers.runs.runs_table` output; ``params`` the config keys to
     use (default: every ``config.*`` column that varies). A table of no runs (wandb
     disabled) gives an empty ranking.
