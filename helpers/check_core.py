@@ -92,6 +92,11 @@ def inspect_run(
             result.missing.append(f"{name} was not logged")
         elif not isinstance(value, (int, float)):
             result.missing.append(f"{name} was logged as {type(value).__name__}, not a number")
+        elif name == "nll" and value < 0:
+            result.missing.append(
+                f"nll is {value:.4f}, negative: scikit-learn negates the log loss "
+                "(neg_log_loss): flip its sign back"
+            )
         elif name in RANGES and not RANGES[name][0] <= value <= RANGES[name][1]:
             low, high = RANGES[name]
             result.missing.append(f"{name} is {value}, outside {low}..{high}")
