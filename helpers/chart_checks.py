@@ -59,10 +59,10 @@ def check_scatter(
         except (OSError, SyntaxError, ValueError) as exc:
             result.missing.append(f"{key}: {path.name} is not a readable image ({exc})")
         else:
-            if spread < 0.01:
+            if spread < 0.01 or hues == 0:
                 result.missing.append(
-                    f"{key} is blank (one flat colour): log the figure the snippet drew, "
-                    "before plt.show() closes it"
+                    f"{key} is blank (no coloured point): log the figure the snippet drew "
+                    "(its axes' .figure), before plt.show() closes it"
                 )
             elif hues < classes:
                 result.missing.append(

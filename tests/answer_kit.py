@@ -1,4 +1,4 @@
-"""What the wrong-answer catalogue shares: the course script a student writes, and a check's verdict.
+"""What the wrong-answer catalogue shares: the script a student writes, and a check's verdict.
 
 The catalogue (tests/test_answers_*.py) builds each answer in the test process, as
 offline wandb runs in a temporary WANDB_DIR (the ``offline`` fixture), then calls the
