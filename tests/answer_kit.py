@@ -44,9 +44,9 @@ def _folds(name: str, params: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
     return cross_validate(model, DATA.X_train, DATA.y_train, cv=cv, scoring=SCORING)
 
 
-def scores(name: str, **params: Any) -> dict[str, float]:
+def scores(model: str, **params: Any) -> dict[str, float]:
     """The three means, as notebook 03's ``evaluate`` gives them."""
-    return _scores(name, tuple(sorted(params.items())))
+    return _scores(model, tuple(sorted(params.items())))
 
 
 @cache
