@@ -33,39 +33,18 @@ __all__ = [
     "CheckResult",
     "ExerciseIncompleteError",
     "check_best",
-    "check_chart_labels",
     "check_class_runs",
     "check_config_run",
     "check_each_model",
     "check_fold_scores",
-    "check_image",
     "check_logged",
     "check_most_important",
     "check_names",
     "check_plot_inputs",
-    "check_run",
     "check_scatter",
     "check_sklearn_charts",
     "check_sweep_config",
-    "check_sweep_runs",
 ]
-
-
-def check_run(
-    run: dict[str, Any] | None,
-    metrics: Iterable[str] = (),
-    config: Iterable[str] = (),
-    media: Iterable[str] = (),
-) -> CheckResult:
-    """Check that ``run`` (from :func:`helpers.runs.read_run`) holds what the exercise asked.
-
-    ``metrics`` must be numbers in the summary (and in range, for the course metrics),
-    ``config`` keys must be in the run's config, ``media`` keys must be logged media
-    (an image, table or chart: a dict with a ``_type`` in the summary).
-    """
-    result = inspect_run(run, metrics, config, media)
-    print(result)
-    return result
 
 
 def check_plot_inputs(y_true: Any, y_probas: Any, labels: list[str]) -> None:
@@ -95,40 +74,6 @@ def check_plot_inputs(y_true: Any, y_probas: Any, labels: list[str]) -> None:
         raise ValueError("rows of y_probas must sum to 1: pass predict_proba(X), not predict(X)")
 
 
-def check_chart_labels(run: dict[str, Any] | None, labels: list[str]) -> CheckResult:
-    """Check the stored class-proportions and confusion-matrix tables use ``labels`` as classes."""
-    if run is None:
-        return check_run(None)
-    from helpers.chart_checks import chart_labels
-
-    result = chart_labels(run, labels)
-    print(result)
-    return result
-
-
-def check_image(run: dict[str, Any] | None, key: str, size: tuple[int, int]) -> CheckResult:
-    """Check image ``key`` was stored as a readable PNG of ``size`` (width, height) pixels."""
-    import matplotlib.pyplot as plt
-
-    from helpers.views import media_file
-
-    result = inspect_run(run, media=[key])
-    if result.ok and not result.skipped:
-        path = media_file(run, key)
-        try:
-            height, width = plt.imread(path).shape[:2]
-        except (OSError, SyntaxError, ValueError) as exc:
-            result.missing.append(f"{path.name} is not a readable PNG ({exc})")
-        else:
-            found = f"{path.name} decodes to {width}x{height} pixels"
-            if (width, height) == tuple(size):
-                result.found.append(found)
-            else:
-                result.missing.append(f"{found}, not {size[0]}x{size[1]}")
-    print(result)
-    return result
-
-
 def check_names(project: str, entity: str | None = None) -> None:
     """Refuse a project or entity name that W&B would reject, before ``wandb.init``.
 
@@ -156,57 +101,19 @@ def check_names(project: str, entity: str | None = None) -> None:
         raise ValueError(f"{message}.{hint}") from None
 
 
-def check_sweep_runs(runs: list[dict[str, Any]], config: dict[str, Any], count: int) -> CheckResult:
-    """Check a sweep stored ``count`` finished runs, each config inside the declared ranges."""
-    result = CheckResult()
-    if len(runs) == count:
-        result.found.append(f"{count} runs stored")
-    else:
-        result.missing.append(f"{len(runs)} runs stored, {count} expected")
-    metric = (config.get("metric") or {}).get("name")
-    for run in runs:
-        problems = inspect_run(run, metrics=[metric] if metric else []).missing
-        stored = run.get("config") or {}
-        for name, spec in config["parameters"].items():
-            value = stored.get(name)
-            if "values" in spec and value not in spec["values"]:
-                problems.append(f"{name}={value!r} is not one of {spec['values']}")
-            elif "value" in spec and value != spec["value"]:
-                problems.append(f"{name}={value!r}, not {spec['value']!r}")
-            elif "min" in spec and not (
-                isinstance(value, (int, float)) and spec["min"] <= value <= spec["max"]
-            ):
-                problems.append(f"{name}={value!r} is outside {spec['min']}..{spec['max']}")
-        result.missing += [f"run {run.get('run_id')}: {p}" for p in problems]
-    if runs and not result.missing:
-        result.found.append("every config lies inside the declared parameter ranges")
-    print(result)
-    return result
-
-
-def _curves(run: dict[str, Any]) -> list[str]:
-    """The numeric keys logged at two or more steps: the ones the website draws as a curve."""
-    from helpers.runs import history
-
-    steps = history(run)
-    numeric = steps.select_dtypes("number")
-    return [key for key in numeric if not key.startswith("_") and numeric[key].count() >= 2]
-
-
 def check_logged(
     run: Any,
     metrics: Iterable[str] = (),
     config: Iterable[str] = (),
     media: Iterable[str] = (),
-    curve: bool = False,
     name: str = "run",
 ) -> None:
     """Check the student's finished run stored ``metrics``, ``config`` keys and ``media``.
 
     ``run`` is what the student's ``wandb.init`` returned (``name`` is its variable, for
-    the hint). Media images must be readable PNGs (any size); ``curve`` asks for at
-    least one metric logged at several steps (e.g. once per fold). ``wandb.log`` and
-    ``run.log`` both count, and extra keys are fine.
+    the hint). Media images must be readable PNGs (any size). ``wandb.log`` and
+    ``run.log`` both count, and extra keys are fine. The exercises whose numbers can be
+    recomputed have their own checks (:mod:`helpers.score_checks` and the others).
     """
     result = CheckResult()
     stored = stored_run(run, name, result)
@@ -219,14 +126,6 @@ def check_logged(
         value = (stored.get("summary") or {}).get(key)
         if isinstance(value, dict) and value.get("_type") == "image-file":
             _check_png(stored, key, result)
-    if curve:
-        curves = _curves(stored)
-        if curves:
-            result.found.append(f"a curve: {', '.join(curves)} logged at several steps")
-        else:
-            result.missing.append(
-                "every metric was logged once: log inside the loop (once per fold) to get a curve"
-            )
     verdict(result)
 
 
