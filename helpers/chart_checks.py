@@ -54,24 +54,31 @@ def check_scatter(
         result.add(inspect_run(stored, media=[key, *media]))
     if stored is not None and result.ok:
         path = media_file(stored, key)
-        try:
-            hues, spread = colours(path)
-        except (OSError, SyntaxError, ValueError) as exc:
-            result.missing.append(f"{key}: {path.name} is not a readable image ({exc})")
+        problem = _scatter_problem(path, key, classes)
+        if problem:
+            result.missing.append(problem)
         else:
-            if spread < 0.01 or hues == 0:
-                result.missing.append(
-                    f"{key} is blank (no coloured point): log the figure the snippet drew "
-                    "(its axes' .figure), before plt.show() closes it"
-                )
-            elif hues < classes:
-                result.missing.append(
-                    f"{key} shows {hues} colour(s) for {classes} species: colour the "
-                    "points by species (hue=...)"
-                )
-            else:
-                result.found.append(f"{key} shows the data in {hues} colours")
+            result.found.append(f"{key} shows the data in {colours(path)[0]} colours")
     verdict(result)
+
+
+def _scatter_problem(path: Any, key: str, classes: int) -> str:
+    """What is wrong with the stored scatter image, or "" when it shows ``classes`` colours."""
+    fix = "log the figure the snippet drew (its axes' .figure), before plt.show() closes it"
+    try:
+        hues, spread = colours(path)
+    except (OSError, SyntaxError, ValueError) as exc:
+        return f"{key}: {path.name} is not an image ({exc}): log wandb.Image(figure)"
+    if spread < 0.01:
+        return f"{key} is blank (one flat colour): {fix}"
+    if hues == 0:
+        return f"{key} shows no coloured point (empty axes, or greys only): {fix}"
+    if hues < classes:
+        return (
+            f"{key} shows {hues} colour(s) for {classes} species: colour the points by "
+            "species (hue=...)"
+        )
+    return ""
 
 
 def _matrix_matches(stored: dict[str, Any], labels: list[str], model: str | None) -> CheckResult:

@@ -46,7 +46,7 @@ def scatter_run(way: str):
     "way, hint",
     [
         ("solution", None),
-        ("logged after plt.show()", "scatter is blank (no coloured point)"),
+        ("logged after plt.show()", "shows no coloured point (empty axes, or greys only): log the"),
         ("no hue", "scatter shows 1 colour(s) for 3 species: colour the points by species"),
         ("wrong key", "scatter was not logged as media"),
         ("not finished", "`run` is still open"),
@@ -61,8 +61,10 @@ def test_04_the_scatter_shows_the_data_by_species(offline, way, hint):
 def test_04_pixels_or_lines_are_not_a_scatter_by_species(offline):
     run = wandb.init(project="iris-course")
     run.log({"scatter": wandb.Image(np.full((60, 80, 3), 255, np.uint8))})
+    run.log({"data_as_pixels": wandb.Image(np.arange(0, 240, dtype=np.uint8).reshape(12, 20))})
     run.finish()
-    assert "scatter is blank" in verdict(check_scatter, run)
+    assert "scatter is blank (one flat colour)" in verdict(check_scatter, run)
+    assert "data_as_pixels shows no coloured point" in verdict(check_scatter, run, "data_as_pixels")
 
 
 MODEL = "LogisticRegression"
