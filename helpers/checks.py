@@ -107,8 +107,13 @@ def check_logged(
     config: Iterable[str] = (),
     media: Iterable[str] = (),
     name: str = "run",
+    values: dict[str, Any] | None = None,
+    project: str | None = None,
 ) -> None:
     """Check the student's finished run stored ``metrics``, ``config`` keys and ``media``.
+
+    ``values`` are metrics whose stored value must be exactly this one (``{"hello": 1}``);
+    ``project``, the project the run must be in.
 
     ``run`` is what the student's ``wandb.init`` returned (``name`` is its variable, for
     the hint). Media images must be readable PNGs (any size). ``wandb.log`` and
@@ -119,9 +124,13 @@ def check_logged(
     stored = stored_run(run, name, result)
     if stored is None:
         return verdict(result)
-    found = inspect_run(stored, metrics, config, media)
-    result.found += found.found
-    result.missing += found.missing
+    result.add(inspect_run(stored, [*metrics, *(values or {})], config, media))
+    for key, wanted in (values or {}).items():
+        value = (stored.get("summary") or {}).get(key)
+        if value is not None and value != wanted:
+            result.missing.append(f"{key} is {value!r} in the summary, not {wanted!r}")
+    if project is not None and stored.get("project") != project:
+        result.missing.append(f"the run is in project {stored.get('project')!r}, not {project!r}")
     for key in media:
         value = (stored.get("summary") or {}).get(key)
         if isinstance(value, dict) and value.get("_type") == "image-file":

@@ -36,6 +36,13 @@ def check_sweep_config(config: Any) -> None:
         result.found.append("metric: maximize accuracy")
     else:
         result.missing.append(f"metric is {metric or 'missing'}: maximize accuracy")
+    if config.get("method") == "random":
+        result.found.append("method: random search")
+    else:
+        result.missing.append(
+            f"method is {config.get('method')!r}: the course's sweep is a random search "
+            "(METHOD tries the others later)"
+        )
     parameters = config.get("parameters") or {}
     for name, wanted in COURSE_SWEEP["parameters"].items():
         spec = parameters.get(name)

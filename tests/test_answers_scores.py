@@ -17,8 +17,8 @@ LR, KNN = "LogisticRegression", "KNeighborsClassifier"
 
 
 def hello(way: str):
-    run = wandb.init(project="iris-course", job_type="hello")
-    run.log({"Hello" if way == "wrong key" else "hello": 1})
+    run = wandb.init(project="iris" if way == "another project" else "iris-course")
+    run.log({"Hello" if way == "wrong key" else "hello": 2 if way == "another value" else 1})
     if way != "not finished":
         run.finish()
     return run
@@ -29,11 +29,13 @@ def hello(way: str):
     [
         ("solution", None),
         ("wrong key", "hello was not logged"),
+        ("another value", "hello is 2 in the summary, not 1"),
+        ("another project", "the run is in project 'iris', not 'iris-course'"),
         ("not finished", "`run` is still open: call run.finish()"),
     ],
 )
 def test_01_first_run(offline, way, hint):
-    found = verdict(check_logged, hello(way), metrics=["hello"])
+    found = verdict(check_logged, hello(way), values={"hello": 1}, project="iris-course")
     wandb.finish()
     assert found is None if hint is None else hint in (found or ""), found
 
