@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpers.check_core import METRICS, CheckResult, close, inspect_run, stored_run, verdict
+from helpers.models import MODEL_NAMES, model_params
 from helpers.recompute import config_model, describe, fold_scores, mean_scores
 
 
@@ -52,8 +53,6 @@ def judge_scores(stored: dict[str, Any], model: str | None = None) -> CheckResul
 
 def _other_model(summary: dict[str, Any], name: str, params: dict[str, Any]) -> str:
     """Why the scores differ from the config's model: the hint for a config logged but not used."""
-    from helpers.models import MODEL_NAMES, model_params
-
     candidates = [(m, model_params(m)) for m in MODEL_NAMES]
     for other, defaults in candidates:
         scores = mean_scores(other, defaults)
@@ -109,28 +108,20 @@ def check_fold_scores(run: Any, model: str | None = None, name: str = "run") -> 
     if stored is not None:
         result.add(judge_scores(stored, model))
         config = stored.get("config") or {}
-        if config.get("model", model):
+        if config.get("model", model) in MODEL_NAMES:
             result.add(_fold_curve(stored, *config_model(config, model)))
     verdict(result)
 
 
 def judge_config(stored: dict[str, Any], model: str) -> CheckResult:
     """Exercise 5: the config names the model and its hyperparameters, and made the scores."""
-    from helpers.models import model_params
-
     config = stored.get("config") or {}
     name = config.get("model", model)
-    keys = ["model", *(model_params(name) if name in _names() else [])]
+    keys = ["model", *(model_params(name) if name in MODEL_NAMES else [])]
     result = inspect_run(stored, config=keys)
     if result.ok:
         result.add(judge_scores(stored))
     return result
-
-
-def _names() -> tuple[str, ...]:
-    from helpers.models import MODEL_NAMES
-
-    return MODEL_NAMES
 
 
 def check_config_run(run: Any, model: str, name: str = "run") -> None:

@@ -49,7 +49,7 @@ def test_01_no_run_and_not_a_run(offline):
 
 def logging_run(way: str, model: str = LR):
     """Notebook 02's script with wandb added, the way ``way`` says."""
-    config = {} if way == "no config" else {"model": LR}
+    config = {"no config": {}, "a model the course lacks": {"model": "LR"}}.get(way, {"model": LR})
     run = wandb.init(project="iris-course", config=config)
     cv = folds(KNN if way == "another model" else model)
     for fold, accuracy in enumerate(cv["test_accuracy"], start=1):
@@ -87,6 +87,10 @@ def logging_run(way: str, model: str = LR):
         ("wrong key", ["accuracy was not logged"]),
         ("another model", ["they are KNeighborsClassifier's, but the config says model="]),
         ("not finished", ["`run` is still open"]),
+        (
+            "a model the course lacks",
+            ["the config does not describe a course model: unknown model"],
+        ),
     ],
 )
 def test_02_the_means_and_a_curve_of_the_folds(offline, way, hints):
