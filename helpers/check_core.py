@@ -127,6 +127,7 @@ def verdict(result: CheckResult) -> None:
 def stored_run(run: Any, name: str, result: CheckResult) -> dict[str, Any] | None:
     """Read back the run the student's ``name`` holds, or note in ``result`` why it cannot be."""
     from helpers.runs import read_run
+    from helpers.wandb_internals import run_is_finished
 
     if run is None:
         result.missing.append(f"`{name}` is None: start the run with {name} = wandb.init(...)")
@@ -139,7 +140,7 @@ def stored_run(run: Any, name: str, result: CheckResult) -> dict[str, Any] | Non
     if run.disabled:
         result.skipped = "wandb is disabled, so no run was stored to check."
         return None
-    if not getattr(run, "_is_finished", True):
+    if not run_is_finished(run):
         result.missing.append(
             f"`{name}` is still open: call {name}.finish() (or wandb.finish()) at the end"
         )

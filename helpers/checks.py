@@ -24,10 +24,9 @@ from helpers.check_core import (
 )
 from helpers.group_checks import check_class_runs, check_each_model
 from helpers.score_checks import check_config_run, check_fold_scores
-from helpers.sweep_checks import COURSE_SWEEP, check_best, check_most_important, check_sweep_config
+from helpers.sweep_checks import check_best, check_most_important, check_sweep_config
 
 __all__ = [
-    "COURSE_SWEEP",
     "RANGES",
     "SKLEARN_CHART_KEYS",
     "CheckResult",

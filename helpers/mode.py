@@ -46,9 +46,9 @@ class KeyRefused(SetupError):  # noqa: N818 (what students read: "KeyRefused: ..
 
 def server_host() -> str:
     """The W&B server wandb logs into: ``WANDB_BASE_URL``, wandb's settings, or its default."""
-    from wandb.sdk import wandb_setup
+    from helpers.wandb_internals import global_settings
 
-    return str(wandb_setup.singleton().settings.base_url).rstrip("/")
+    return str(global_settings().base_url).rstrip("/")
 
 
 def key_page() -> str:
@@ -57,9 +57,9 @@ def key_page() -> str:
     wandb's login prompt prints ``<app url>/authorize``; we build the same address from the
     same settings, so the course's text and wandb's prompt never name different sites.
     """
-    from wandb.sdk.lib.wbauth.host_url import HostUrl
+    from helpers.wandb_internals import global_settings
 
-    return HostUrl(server_host()).app_url + "/authorize"
+    return str(global_settings().app_url).rstrip("/") + "/authorize"
 
 
 def colab_secret() -> str | None:
@@ -99,12 +99,11 @@ def _find_key() -> tuple[str, str] | None:
     answer matches what ``wandb.init`` would do. A malformed key is refused here.
     """
     from wandb.errors import AuthenticationError
-    from wandb.sdk.lib.wbauth import authenticate
+
+    from helpers.wandb_internals import stored_credentials
 
     try:
-        auth = authenticate.authenticate_session(
-            host=server_host(), source="helpers.mode", prompt=False, update_session=False
-        )
+        auth = stored_credentials(server_host())
     except AuthenticationError as exc:
         raise SetupError(
             f"the W&B API key wandb found is not valid: {exc} Copy it again from "

@@ -11,40 +11,35 @@ from typing import Any
 
 from helpers.check_core import CheckResult, verdict
 
-# The course's sweep (exercise 10), the answer check_sweep_config expects.
-COURSE_SWEEP = {
-    "metric": {"name": "accuracy", "goal": "maximize"},
-    "parameters": {
-        "model": {"value": "KNeighborsClassifier"},
-        "n_neighbors": {"min": 2, "max": 20},
-        "weights": {"values": ["uniform", "distance"]},
-        "p": {"values": [1, 2, 3]},
-    },
-}
-
 
 def check_sweep_config(config: Any) -> None:
-    """Check the student's sweep config is valid and searches the course's space."""
-    from helpers.sweep import validate_sweep_config
+    """Check the student's sweep config is valid and searches the course's space.
 
+    The answer is the course's one sweep config, ``notebooks/sweep.yaml`` (the one
+    ``wandb sweep`` is given), as :func:`helpers.sweep.load_sweep_config` reads it.
+    """
+    from helpers.sweep import load_sweep_config, validate_sweep_config
+
+    course = load_sweep_config()
     result = CheckResult()
     if not isinstance(config, dict) or not config:
         result.missing.append("`sweep_config` is empty: write the sweep as a dict")
         return verdict(result)
-    metric = config.get("metric") or {}
-    if metric.get("name") == "accuracy" and metric.get("goal") == "maximize":
-        result.found.append("metric: maximize accuracy")
+    metric, goal = config.get("metric") or {}, course["metric"]
+    if (metric.get("name"), metric.get("goal")) == (goal["name"], goal["goal"]):
+        result.found.append(f"metric: {goal['goal']} {goal['name']}")
     else:
-        result.missing.append(f"metric is {metric or 'missing'}: maximize accuracy")
-    if config.get("method") == "random":
-        result.found.append("method: random search")
+        result.missing.append(f"metric is {metric or 'missing'}: {goal['goal']} {goal['name']}")
+    method = course.get("method")
+    if config.get("method") == method:
+        result.found.append(f"method: {method}")
     else:
         result.missing.append(
-            f"method is {config.get('method')!r}: the course's sweep is a random search "
+            f"method is {config.get('method')!r}: the course's sweep is {method!r} "
             "(METHOD tries the others later)"
         )
     parameters = config.get("parameters") or {}
-    for name, wanted in COURSE_SWEEP["parameters"].items():
+    for name, wanted in course["parameters"].items():
         spec = parameters.get(name)
         if spec is None:
             result.missing.append(f"parameters has no {name!r}")

@@ -147,7 +147,7 @@ def test_07_most_important_never_named_by_its_hint(sweep_runs):
     [
         ({"metric": {"name": "accuracy", "goal": "minimize"}}, "maximize accuracy"),
         ({"metric": {"name": "f1", "goal": "maximize"}}, "maximize accuracy"),
-        ({"method": "grid"}, "method is 'grid': the course's sweep is a random search"),
+        ({"method": "grid"}, "method is 'grid': the course's sweep is 'random'"),
         ({"parameters": {"model": {"value": "KNeighborsClassifier"}}}, "no 'n_neighbors'"),
         ({"parameters": {**CONFIG["parameters"], "n_neighbors": {"min": 1, "max": 20}}}, "2..20"),
     ],

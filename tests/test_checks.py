@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from helpers.checks import (
     ExerciseIncompleteError,
@@ -163,3 +164,16 @@ def test_check_sweep_config_accepts_the_course_sweep_in_either_spelling(capsys):
 def test_check_sweep_config_names_what_differs(change, hint):
     with pytest.raises(ExerciseIncompleteError, match=hint.replace("[", r"\[").replace("{", r"\{")):
         check_sweep_config({**CONFIG, **change})
+
+
+def test_check_sweep_config_judges_against_the_course_sweep_yaml(tmp_path, monkeypatch, capsys):
+    import helpers.sweep
+
+    changed = {**CONFIG, "parameters": {**CONFIG["parameters"], "p": {"values": [1, 2]}}}
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(changed))
+    monkeypatch.setattr(helpers.sweep, "COURSE_SWEEP", path)
+    check_sweep_config(changed)
+    assert "Check passed." in capsys.readouterr().out
+    with pytest.raises(ExerciseIncompleteError, match=r"course searches \{'values': \[1, 2\]"):
+        check_sweep_config(CONFIG)

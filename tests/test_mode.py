@@ -12,6 +12,7 @@ from typing import ClassVar
 import pytest
 
 from helpers import mode
+from helpers.wandb_internals import key_prompt_url
 from tests.conftest import ROOT, run_python
 
 
@@ -178,10 +179,7 @@ def test_a_forced_online_mode_with_no_server_is_refused_not_guessed(server, monk
 
 
 def test_the_key_page_is_the_one_wandb_prints(server):
-    from wandb.sdk.lib.wbauth import prompt
-
-    expected = prompt._authorize_url(prompt.HostUrl(mode.server_host()), signup=False, referrer="")
-    assert mode.key_page() == expected
+    assert mode.key_page() == key_prompt_url(mode.server_host())
 
 
 def test_an_unwritable_run_folder_is_refused_before_any_run(no_credentials, tmp_path, monkeypatch):
