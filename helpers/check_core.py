@@ -10,6 +10,7 @@ nothing is stored, and the check says it skipped.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,7 +146,22 @@ def stored_run(run: Any, name: str, result: CheckResult) -> dict[str, Any] | Non
             f"`{name}` is still open: call {name}.finish() (or wandb.finish()) at the end"
         )
         return None
-    return read_run(run)
+    return _read_finished(run, read_run)
+
+
+def _read_finished(run: Any, read_run: Any, patience: float = 10.0) -> dict[str, Any]:
+    """Read back a run its Run object calls finished, once its log says so too.
+
+    ``run.finish()`` can return before wandb-core has written the run's last records
+    (seen with several runs in one process on a busy machine): the log then reads back
+    as unfinished, without its config or exit. Such a log is re-read for a few seconds.
+    """
+    stored = read_run(run)
+    deadline = time.monotonic() + patience
+    while stored.get("state") not in ("finished", "failed") and time.monotonic() < deadline:
+        time.sleep(0.25)
+        stored = read_run(run)
+    return stored
 
 
 def stored_list(runs: Any, name: str, what: str, result: CheckResult) -> list[dict[str, Any]]:

@@ -173,3 +173,12 @@ def compare(way: str) -> list:
 def test_03_every_model_once_in_one_group(offline, way, hint):
     found = verdict(check_each_model, compare(way), MODEL_NAMES)
     assert found is None if hint is None else hint in (found or ""), found
+
+
+def test_a_log_still_being_written_is_read_again_until_it_says_finished():
+    from helpers.check_core import _read_finished
+
+    states = iter(["running", "crashed", "finished"])
+    assert _read_finished(None, lambda run: {"state": next(states)})["state"] == "finished"
+    stuck = _read_finished(None, lambda run: {"state": "crashed"}, patience=0.3)
+    assert stuck["state"] == "crashed", "a log that never ends is reported as it is"
