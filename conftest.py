@@ -87,8 +87,8 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
 
 
 def _check_stored_runs(name: str, folder: Path) -> None:
-    from helpers.checks import check_run
     from helpers.runs import read_runs
+    from tests.run_checks import check_run
 
     expected = EXPECTED.get(name)
     if expected is None:

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 import wandb
 
-from helpers.checks import check_sweep_runs
 from helpers.runs import find_run, read_runs, runs_table
 from helpers.sweep import (
     load_sweep_config,
@@ -17,6 +16,7 @@ from helpers.sweep import (
 )
 from helpers.wandb_internals import SWEEP_PARAM_PATH
 from tests.conftest import ROOT, run_python
+from tests.run_checks import check_sweep_runs
 
 SCRIPT = str(ROOT / "scripts" / "wandb_sweep.py")
 
