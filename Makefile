@@ -1,4 +1,5 @@
 # make run   executes every notebook offline into outputs/ and prints the runs they logged
+#            (side by side, one per core; WORKERS=1 runs them one after another)
 # make lab   opens JupyterLab on notebooks/
 # make test  sets up and runs the whole test suite (what CI runs)
 # make test-browser  runs every notebook in JupyterLab in headless Chromium (installs chromium if missing)
@@ -13,21 +14,24 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 OUT    ?= outputs
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# Every venv is built by one command: uv when it can be installed (INSTALLER=pip: plain pip).
+# `$(INSTALL) VENV -- PIP INSTALL ARGS` creates VENV when it is missing, then installs into it.
+INSTALLER ?= uv
+export INSTALLER
+INSTALL = $(PYTHON) scripts/install.py --installer $(INSTALLER)
 
 .PHONY: run lab test test-browser test-oldest test-colab test-seats lint bench rerun links exercises clean
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[local,test]"
+$(VENV)/.installed: pyproject.toml scripts/install.py
+	$(INSTALL) $(VENV) -- -e ".[local,test]"
 	touch $@
 
 $(VENV)/.lab: $(VENV)/.installed
-	$(PY) -m pip install -q -e ".[local,test,lab]"
+	$(INSTALL) $(VENV) -- -e ".[local,test,lab]"
 	touch $@
 
 $(VENV)/.browser: $(VENV)/.installed
-	$(PY) -m pip install -q -e ".[local,test,browser]"
+	$(INSTALL) $(VENV) -- -e ".[local,test,browser]"
 	touch $@
 
 # Debian's chromium; Playwright drives it and never downloads a browser of its own.
@@ -38,7 +42,7 @@ $(VENV)/.browser: $(VENV)/.installed
 run: $(VENV)/.installed
 	@mkdir -p $(OUT)
 	@WANDB_MODE=offline WANDB_DIR=$(abspath $(OUT)) WANDB_SILENT=true \
-	  $(PY) scripts/run_notebooks.py $(OUT) $(NOTEBOOKS)
+	  $(PY) scripts/run_notebooks.py $(OUT) $(NOTEBOOKS) $(if $(WORKERS),--workers $(WORKERS))
 	@$(PY) -m helpers $(OUT)/wandb
 
 lab: $(VENV)/.lab
@@ -62,11 +66,9 @@ test-browser: $(VENV)/.browser /usr/bin/chromium
 
 # A venv on the lower bounds (tests/constraints-oldest.txt), rebuilt when they change.
 OLDEST ?= .venv-oldest
-$(OLDEST)/.installed: pyproject.toml tests/constraints-oldest.txt
+$(OLDEST)/.installed: pyproject.toml tests/constraints-oldest.txt scripts/install.py
 	rm -rf $(OLDEST)
-	$(PYTHON) -m venv $(OLDEST)
-	$(OLDEST)/bin/python -m pip install -q --upgrade pip
-	$(OLDEST)/bin/python -m pip install -q -c tests/constraints-oldest.txt -e ".[local,test,lab]"
+	$(INSTALL) $(OLDEST) -- -c tests/constraints-oldest.txt -e ".[local,test,lab]"
 	touch $@
 
 test-oldest: $(OLDEST)/.installed

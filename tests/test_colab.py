@@ -174,9 +174,10 @@ def build_runtime(folder: Path, python: str) -> float:
     """Create the venv from Colab's pins and put the stand-in ``google.colab`` into it."""
     start = time.monotonic()
     shutil.rmtree(folder, ignore_errors=True)
-    subprocess.run([python, "-m", "venv", str(folder / "venv")], check=True)
+    # The Makefile's installer (uv, or pip with INSTALLER=pip): Colab's pins either way.
+    install = [sys.executable, str(ROOT / "scripts" / "install.py"), str(folder / "venv")]
+    subprocess.run([*install, "--python", python, "--", "-r", str(CONSTRAINTS)], check=True)
     venv_python = folder / "venv" / "bin" / "python"
-    pip(venv_python, "install", "-q", "-r", str(CONSTRAINTS))
     site = Path(
         subprocess.run(
             [str(venv_python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
