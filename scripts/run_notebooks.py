@@ -1,12 +1,16 @@
-"""Execute notebooks with papermill, one line each: ``make run`` uses it.
+"""Execute notebooks with papermill, side by side, one line each in order: ``make run`` uses it.
 
-    python scripts/run_notebooks.py OUT notebooks/01_login.ipynb notebooks/02_logging.ipynb ...
+    python scripts/run_notebooks.py OUT notebooks/01_login.ipynb ... [--workers N]
 
-Each notebook runs in ``notebooks/`` (so ``sweep.yaml`` is found) and is written executed to
-``OUT/<name>.ipynb``. Kernels are started with CurveZMQ keys provisioned by jupyter_client
+The notebooks are independent (each logs its own runs), so as many run at once as there are
+cores (``--workers``, ``make run WORKERS=N``; 1 runs them one after another); their lines are
+printed in the order given, each when it and those before it are done. Each notebook runs in
+``notebooks/`` (so ``sweep.yaml`` is found) and is written executed to ``OUT/<name>.ipynb``.
+Kernels are started with CurveZMQ keys provisioned by jupyter_client
 (``KernelManager.transport_encryption``), so the kernel talks to papermill over an encrypted
 channel and has no reason to warn that it runs "over TCP without encryption". The first
-failure stops the series with papermill's one-line reason and exit status 1.
+failure in that order stops the series with papermill's one-line reason and exit status 1:
+no notebook after it is started or printed (those already running finish, unprinted).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from traitlets.config import Config
@@ -45,17 +50,65 @@ def run(notebook: Path, out: Path) -> float:
     return time.perf_counter() - start
 
 
+def cores() -> int:
+    """The cores this process may use (a container's CPU set, not the host's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) < 2:
+    args = sys.argv[1:] if argv is None else list(argv)
+    workers = cores()
+    if "--workers" in args:
+        at = args.index("--workers")
+        workers = int(args[at + 1]) if args[at + 1 :] and args[at + 1].isdigit() else 0
+        del args[at : at + 2]
+    if len(args) < 2 or workers < 1:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
     out, notebooks = Path(args[0]), [Path(a) for a in args[1:]]
     out.mkdir(parents=True, exist_ok=True)
+    with ProcessPoolExecutor(max_workers=min(workers, len(notebooks))) as pool:
+        try:
+            return report(notebooks, Series(pool, notebooks, out, workers), out)
+        except KeyboardInterrupt:
+            print("interrupted")
+            return 130
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+
+class Series:
+    """Starts the notebooks in order, ``workers`` at a time, and none after a failure."""
+
+    def __init__(self, pool: Executor, notebooks: list[Path], out: Path, workers: int) -> None:
+        self.pool, self.out, self.waiting = pool, out, list(notebooks)
+        self.started: dict[Path, Future[float]] = {}
+        self.failed = False
+        for _ in range(workers):
+            self.start_next()
+
+    def start_next(self) -> None:
+        if self.waiting and not self.failed:
+            notebook = self.waiting.pop(0)
+            self.started[notebook] = self.pool.submit(run, notebook, self.out)
+
+    def result(self, notebook: Path) -> float:
+        """Wait for ``notebook``, starting the next one each time one ends well."""
+        while not self.started[notebook].done():
+            running = [f for f in self.started.values() if not f.done()]
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                self.failed = self.failed or future.exception() is not None
+                self.start_next()
+        return self.started[notebook].result()
+
+
+def report(notebooks: list[Path], series: Series, out: Path) -> int:
+    """One line per notebook, in order; at the first failure, its reason, and stop."""
     for notebook in notebooks:
         print(f"{notebook.stem:<20}", end="", flush=True)
         try:
-            seconds = run(notebook, out)
+            seconds = series.result(notebook)
         except Exception as error:
             print(f"failed: {str(error).strip().splitlines()[-1]}")
             print(f"  see {out / notebook.name}", file=sys.stderr)
