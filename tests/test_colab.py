@@ -35,7 +35,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.conftest import NOTEBOOKS, ROOT, checkout_files
+from tests.conftest import NOTEBOOKS, ROOT, checkout_copy
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("WANDB_IRIS_COLAB_TEST"),
@@ -130,15 +130,6 @@ def colab_install_args() -> list[str]:
                 lines.update(re.findall(r"^\s*%pip install (.+)$", cell.source, re.M))
     assert len(lines) == 1, f"the Colab cells differ or have no %pip line: {lines}"
     return shlex.split(lines.pop())
-
-
-def checkout_copy(into: Path) -> Path:
-    """The files git would clone (tracked, plus new files not ignored), as they are now."""
-    for source in checkout_files():
-        target = into / source.relative_to(ROOT)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target)
-    return into
 
 
 @dataclass
