@@ -4,7 +4,8 @@
 # make test  sets up and runs the whole test suite (what CI runs)
 # make test-browser  runs every notebook in JupyterLab in headless Chromium (installs chromium if missing)
 # make test-seats   every notebook with a refused key and with no reachable server
-# make test-oldest  the notebooks and quick tests on the oldest releases pyproject.toml allows
+# make test-oldest  the notebooks and tests on the oldest releases pyproject.toml allows (not the
+#                   tooling tests: venv building and .ci/run do not depend on those releases)
 # make test-colab   every notebook alone on Colab's published package set (Python 3.13)
 # make exercises  rewrites the student edition notebooks/exercises/ from notebooks/
 # make rerun NB=03_config PARAM=MODEL VALUES="LogisticRegression KNeighborsClassifier"
@@ -73,7 +74,7 @@ $(OLDEST)/.installed: pyproject.toml tests/constraints-oldest.txt scripts/instal
 
 test-oldest: $(OLDEST)/.installed
 	$(OLDEST)/bin/python -m pip list --format=freeze | grep -iE "^($$(grep -v '^#' tests/constraints-oldest.txt | cut -d= -f1 | paste -sd'|'))=="
-	$(OLDEST)/bin/python -m pytest -n 2 -m "not seats" --nbmake notebooks tests
+	$(OLDEST)/bin/python -m pytest -n 2 -m "not seats and not tooling" --nbmake notebooks tests
 
 # Builds (once, cached in .cache/colab/) a Python 3.13 venv with Colab's package set, installs the
 # course as the notebooks' Colab cell does, then runs every notebook alone, with and without a secret.

@@ -13,6 +13,8 @@ import pytest
 
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.tooling
+
 FAKE_MAKE = """#!/bin/sh
 echo "$1" >> "$CALLS"
 [ "$1" = "$FAIL" ] && exit 3

@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.tooling
+
 SPEC = importlib.util.spec_from_file_location("install", ROOT / "scripts" / "install.py")
 install = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(install)
