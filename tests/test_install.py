@@ -100,3 +100,20 @@ def test_usage_without_a_venv(tmp_path):
     )
     assert result.returncode == 2
     assert "venv" in result.stderr
+
+
+def _make_dry_run(*args: str) -> str:
+    """The commands ``make`` would run (``-n``: none is run), targets remade as if stale."""
+    result = subprocess.run(
+        ["make", "-n", "-B", *args], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return result.stdout
+
+
+def test_the_readmes_make_variables_reach_the_installer_and_the_runner(tmp_path):
+    # `make run INSTALLER=pip` and `make run WORKERS=1`, as the README writes them.
+    commands = _make_dry_run("run", "INSTALLER=pip", "WORKERS=1", f"VENV={tmp_path / 'v'}")
+    assert f"scripts/install.py --installer pip {tmp_path / 'v'} -- -e" in commands
+    assert re.search(r"scripts/run_notebooks\.py outputs( notebooks/\S+)+ --workers 1\n", commands)
+    default = _make_dry_run("run", f"VENV={tmp_path / 'v'}")
+    assert "--installer uv" in default and "--workers" not in default
