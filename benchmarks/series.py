@@ -223,6 +223,7 @@ def fresh_clone(installer: str, tmp: Path) -> dict[str, float]:
         env.pop(name, None)
     steps = {"install": timed(["make", ".venv/.installed"], clone, env)}
     steps["notebooks"] = timed(["make", "run", "OUT=outputs/first"], clone, env)
+    steps["browser"] = timed(["make", ".venv/.browser"], clone, env)
     steps["oldest"] = timed(["make", ".venv-oldest/.installed"], clone, env)
     python313 = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.13*/bin/python3.13")))
     python313 = shutil.which("python3.13") or (python313[-1] if python313 else None)
@@ -248,6 +249,7 @@ def print_fresh() -> None:
     rows = [
         ("install .venv (make .venv/.installed)", "install"),
         ("notebooks, first run (make run, side by side)", "notebooks"),
+        ("add the browser extra (make test-browser's)", "browser"),
         ("install .venv-oldest (make test-oldest's venv)", "oldest"),
         ("install Colab's package set, Python 3.13 (test-colab)", "colab"),
     ]
