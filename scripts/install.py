@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / ".cache" / "uv"
 UV = TOOLS / "bin" / "uv"
-UV_REQUIREMENT = "uv>=0.4"  # `uv venv --seed`, `uv pip install --index-strategy`
+UV_REQUIREMENT = "uv>=0.4"  # uv pip install --index-strategy, uv venv --python-preference
 QUIET = {"PIP_ROOT_USER_ACTION": "ignore", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
 
 
