@@ -199,14 +199,26 @@ def print_ci_times(path: Path = CI_TIMES) -> None:
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
-    """Wall seconds of ``command``; its output only if it fails."""
+    """Wall seconds of ``command`` (NaN, and its output, if it fails), printed as it ends."""
     start = time.perf_counter()
     result = subprocess.run(
         command, cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL
     )
+    seconds = time.perf_counter() - start
     if result.returncode:
-        raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout[-2000:]}{result.stderr}")
-    return time.perf_counter() - start
+        print(f"{' '.join(command)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+        seconds = float("nan")
+    print(f"  {env.get('INSTALLER')}: {' '.join(command[-3:])}: {seconds:.1f} s", flush=True)
+    return seconds
+
+
+def python_313() -> str | None:
+    """A Python 3.13 that runs (pyenv's shim on PATH may not): test_colab's interpreter."""
+    candidates = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.13*/bin/python3.13")))
+    for candidate in [*candidates[::-1], shutil.which("python3.13")]:
+        if candidate and subprocess.run([candidate, "-V"], capture_output=True).returncode == 0:
+            return candidate
+    return None
 
 
 def fresh_clone(installer: str, tmp: Path) -> dict[str, float]:
@@ -225,8 +237,7 @@ def fresh_clone(installer: str, tmp: Path) -> dict[str, float]:
     steps["notebooks"] = timed(["make", "run", "OUT=outputs/first"], clone, env)
     steps["browser"] = timed(["make", ".venv/.browser"], clone, env)
     steps["oldest"] = timed(["make", ".venv-oldest/.installed"], clone, env)
-    python313 = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.13*/bin/python3.13")))
-    python313 = shutil.which("python3.13") or (python313[-1] if python313 else None)
+    python313 = python_313()
     if python313:
         colab = [sys.executable, "scripts/install.py", str(tmp / "colab"), "--python", python313]
         steps["colab"] = timed([*colab, "--", "-r", "tests/colab/constraints.txt"], clone, env)
