@@ -4,9 +4,10 @@
 
 The notebooks are independent (each logs its own runs), so as many run at once as there are
 cores (``--workers``, ``make run WORKERS=N``; 1 runs them one after another); their lines are
-printed in the order given, each when it and those before it are done. Each notebook runs in
-``notebooks/`` (so ``sweep.yaml`` is found) and is written executed to ``OUT/<name>.ipynb``.
-Kernels are started with CurveZMQ keys provisioned by jupyter_client
+printed in the order given, each when it and those before it are done. A notebook that reads
+back "the latest run" of the folder they all store runs in runs alone (see ``alone``). Each
+notebook runs in ``notebooks/`` (so ``sweep.yaml`` is found) and is written executed to
+``OUT/<name>.ipynb``. Kernels are started with CurveZMQ keys provisioned by jupyter_client
 (``KernelManager.transport_encryption``), so the kernel talks to papermill over an encrypted
 channel and has no reason to warn that it runs "over TCP without encryption". The first
 failure in that order stops the series with papermill's one-line reason and exit status 1:
@@ -77,29 +78,50 @@ def main(argv: list[str] | None = None) -> int:
             pool.shutdown(cancel_futures=True)
 
 
+def alone(notebook: Path) -> bool:
+    """Whether ``notebook`` must run with no other: it reads back "the latest run" stored in the
+    folder all notebooks share (``helpers.runs.latest_run``), which a run another notebook
+    stored meanwhile would be instead."""
+    return "latest_run(" in notebook.read_text(encoding="utf-8")
+
+
 class Series:
-    """Starts the notebooks in order, ``workers`` at a time, and none after a failure."""
+    """Starts the notebooks in order, ``workers`` at a time (one that must run alone, alone),
+    and none after a failure."""
 
     def __init__(self, pool: Executor, notebooks: list[Path], out: Path, workers: int) -> None:
-        self.pool, self.out, self.waiting = pool, out, list(notebooks)
+        self.pool, self.out, self.workers = pool, out, workers
+        self.waiting = list(notebooks)
+        self.alone = {notebook: alone(notebook) for notebook in notebooks}
         self.started: dict[Path, Future[float]] = {}
         self.failed = False
-        for _ in range(workers):
-            self.start_next()
+        self.fill()
 
-    def start_next(self) -> None:
-        if self.waiting and not self.failed:
-            notebook = self.waiting.pop(0)
-            self.started[notebook] = self.pool.submit(run, notebook, self.out)
+    def running(self) -> list[Path]:
+        return [notebook for notebook, future in self.started.items() if not future.done()]
+
+    def fill(self) -> None:
+        """Start the next notebooks while a worker is free and none must run alone."""
+        while self.waiting and not self.failed:
+            running, notebook = self.running(), self.waiting[0]
+            if running and (
+                len(running) >= self.workers
+                or self.alone[notebook]
+                or any(self.alone[n] for n in running)
+            ):
+                return
+            self.started[self.waiting.pop(0)] = self.pool.submit(run, notebook, self.out)
 
     def result(self, notebook: Path) -> float:
-        """Wait for ``notebook``, starting the next one each time one ends well."""
-        while not self.started[notebook].done():
-            running = [f for f in self.started.values() if not f.done()]
+        """Wait for ``notebook``, starting the next ones each time one ends well."""
+        self.fill()
+        while not (notebook in self.started and self.started[notebook].done()):
+            running = [self.started[n] for n in self.running()]
+            if not running:  # cannot happen: with nothing running, fill() starts the next
+                raise RuntimeError(f"{notebook.name} was never started")
             done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                self.failed = self.failed or future.exception() is not None
-                self.start_next()
+            self.failed = self.failed or any(f.exception() is not None for f in done)
+            self.fill()
         return self.started[notebook].result()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nbformat
@@ -112,3 +113,28 @@ def test_workers_must_be_a_positive_number(tmp_path: Path, workers: str | None) 
     assert result.returncode == 2
     assert "run_notebooks.py OUT" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_notebook_that_reads_the_latest_run_runs_alone(tmp_path: Path) -> None:
+    # 02 reads "the latest run" of the shared folder: another notebook's run stored meanwhile
+    # would be read instead, so 02 starts after 01 ends and 03 after 02 ends, with 3 workers.
+    stamp = "import json, time\nstart = time.time()\ntime.sleep(1)\n"
+    cells = {
+        "01_a": stamp,
+        "02_latest": "# from helpers.runs import latest_run; latest_run()\n" + stamp,
+        "03_c": stamp,
+    }
+    paths = []
+    for name, code in cells.items():
+        times = tmp_path / f"{name}.json"
+        record = f"open({str(times)!r}, 'w').write(json.dumps([start, time.time()]))"
+        paths.append(_notebook(tmp_path, name, code + record))
+    args = [SCRIPT, str(tmp_path / "out"), *map(str, paths), "--workers", "3"]
+    result = run_python("", tmp_path, args=args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines()] == list(cells)
+    (_, end_a), (start_b, end_b), (start_c, _) = (
+        json.loads((tmp_path / f"{name}.json").read_text()) for name in cells
+    )
+    assert end_a < start_b and end_b < start_c, "a notebook ran alongside 02_latest"
