@@ -1,9 +1,11 @@
 # make run   executes every notebook offline into outputs/ and prints the runs they logged
+#            (side by side, one per core; WORKERS=1 runs them one after another)
 # make lab   opens JupyterLab on notebooks/
 # make test  sets up and runs the whole test suite (what CI runs)
 # make test-browser  runs every notebook in JupyterLab in headless Chromium (installs chromium if missing)
 # make test-seats   every notebook with a refused key and with no reachable server
-# make test-oldest  the notebooks and quick tests on the oldest releases pyproject.toml allows
+# make test-oldest  the notebooks and tests on the oldest releases pyproject.toml allows (not the
+#                   tooling tests: venv building and .ci/run do not depend on those releases)
 # make test-colab   every notebook alone on Colab's published package set (Python 3.13)
 # make exercises  rewrites the student edition notebooks/exercises/ from notebooks/
 # make rerun NB=03_config PARAM=MODEL VALUES="LogisticRegression KNeighborsClassifier"
@@ -13,21 +15,24 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 OUT    ?= outputs
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# Every venv is built by one command: uv when it can be installed (INSTALLER=pip: plain pip).
+# `$(INSTALL) VENV -- PIP INSTALL ARGS` creates VENV when it is missing, then installs into it.
+INSTALLER ?= uv
+export INSTALLER
+INSTALL = $(PYTHON) scripts/install.py --installer $(INSTALLER)
 
 .PHONY: run lab test test-browser test-oldest test-colab test-seats lint bench rerun links exercises clean
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[local,test]"
+$(VENV)/.installed: pyproject.toml scripts/install.py
+	$(INSTALL) $(VENV) -- -e ".[local,test]"
 	touch $@
 
 $(VENV)/.lab: $(VENV)/.installed
-	$(PY) -m pip install -q -e ".[local,test,lab]"
+	$(INSTALL) $(VENV) -- -e ".[local,test,lab]"
 	touch $@
 
 $(VENV)/.browser: $(VENV)/.installed
-	$(PY) -m pip install -q -e ".[local,test,browser]"
+	$(INSTALL) $(VENV) -- -e ".[local,test,browser]"
 	touch $@
 
 # Debian's chromium; Playwright drives it and never downloads a browser of its own.
@@ -38,7 +43,7 @@ $(VENV)/.browser: $(VENV)/.installed
 run: $(VENV)/.installed
 	@mkdir -p $(OUT)
 	@WANDB_MODE=offline WANDB_DIR=$(abspath $(OUT)) WANDB_SILENT=true \
-	  $(PY) scripts/run_notebooks.py $(OUT) $(NOTEBOOKS)
+	  $(PY) scripts/run_notebooks.py $(OUT) $(NOTEBOOKS) $(if $(WORKERS),--workers $(WORKERS))
 	@$(PY) -m helpers $(OUT)/wandb
 
 lab: $(VENV)/.lab
@@ -62,16 +67,14 @@ test-browser: $(VENV)/.browser /usr/bin/chromium
 
 # A venv on the lower bounds (tests/constraints-oldest.txt), rebuilt when they change.
 OLDEST ?= .venv-oldest
-$(OLDEST)/.installed: pyproject.toml tests/constraints-oldest.txt
+$(OLDEST)/.installed: pyproject.toml tests/constraints-oldest.txt scripts/install.py
 	rm -rf $(OLDEST)
-	$(PYTHON) -m venv $(OLDEST)
-	$(OLDEST)/bin/python -m pip install -q --upgrade pip
-	$(OLDEST)/bin/python -m pip install -q -c tests/constraints-oldest.txt -e ".[local,test,lab]"
+	$(INSTALL) $(OLDEST) -- -c tests/constraints-oldest.txt -e ".[local,test,lab]"
 	touch $@
 
 test-oldest: $(OLDEST)/.installed
 	$(OLDEST)/bin/python -m pip list --format=freeze | grep -iE "^($$(grep -v '^#' tests/constraints-oldest.txt | cut -d= -f1 | paste -sd'|'))=="
-	$(OLDEST)/bin/python -m pytest -n 2 -m "not seats" --nbmake notebooks tests
+	$(OLDEST)/bin/python -m pytest -n 2 -m "not seats and not tooling" --nbmake notebooks tests
 
 # Builds (once, cached in .cache/colab/) a Python 3.13 venv with Colab's package set, installs the
 # course as the notebooks' Colab cell does, then runs every notebook alone, with and without a secret.

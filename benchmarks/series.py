@@ -3,6 +3,9 @@ the offline sweep and (optionally) the whole test suite.
 
     python benchmarks/series.py [--workers N] [--repeat N] [--make-test]
     python benchmarks/series.py --browser   # only the JupyterLab figures of `make test-browser`
+    python benchmarks/series.py --ci        # only each seat's time in the last `.ci/run`
+    python benchmarks/series.py --fresh     # a fresh clone, cold caches: pip against uv, serial
+                                            # against side by side, then the `.ci/run` times
 
 Figures are printed, never asserted: the machines are shared and noisy, so compare
 the ratios measured in one run rather than seconds across runs.
@@ -11,7 +14,10 @@ the ratios measured in one run rather than seconds across runs.
 from __future__ import annotations
 
 import argparse
+import glob
+import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -174,6 +180,101 @@ def print_browser_timings(path: Path = BROWSER_TIMINGS) -> None:
         )
 
 
+CI_TIMES = ROOT / "outputs" / "ci-times.json"
+
+
+def print_ci_times(path: Path = CI_TIMES) -> None:
+    """Each seat's wall time in the last `.ci/run` (which writes them after every seat)."""
+    if not path.exists():
+        print(f"no {path.relative_to(ROOT)}: `.ci/run` writes it")
+        return
+    record = json.loads(path.read_text())
+    print(f".ci/run seats (from {path.relative_to(ROOT)}, started {record.get('started', '?')})")
+    for seat, times in record.get("seats", {}).items():
+        failed = f"  exit {times['status']}" if times.get("status") else ""
+        minutes, seconds = divmod(times["seconds"], 60)
+        print(f"  {seat:<22}{times['seconds']:>6} s  ({minutes}:{seconds:02d}){failed}")
+    total = record.get("total_seconds", 0)
+    print(f"  {'all seats':<22}{total:>6} s  ({total // 60}:{total % 60:02d})")
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+    """Wall seconds of ``command`` (NaN, and its output, if it fails), printed as it ends."""
+    start = time.perf_counter()
+    result = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    seconds = time.perf_counter() - start
+    if result.returncode:
+        print(f"{' '.join(command)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+        seconds = float("nan")
+    print(f"  {env.get('INSTALLER')}: {' '.join(command[-3:])}: {seconds:.1f} s", flush=True)
+    return seconds
+
+
+def python_313() -> str | None:
+    """A Python 3.13 that runs (pyenv's shim on PATH may not): test_colab's interpreter."""
+    candidates = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.13*/bin/python3.13")))
+    for candidate in [*candidates[::-1], shutil.which("python3.13")]:
+        if candidate and subprocess.run([candidate, "-V"], capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+def fresh_clone(installer: str, tmp: Path) -> dict[str, float]:
+    """A clone of this checkout's last commit with empty uv and pip caches: each step's time."""
+    clone = tmp / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    env = {
+        **os.environ,
+        "INSTALLER": installer,
+        "UV_CACHE_DIR": str(tmp / "uv-cache"),
+        "PIP_CACHE_DIR": str(tmp / "pip-cache"),
+    }
+    for name in ("VIRTUAL_ENV", "WANDB_API_KEY", "MAKEFLAGS", "MAKELEVEL"):
+        env.pop(name, None)
+    steps = {"install": timed(["make", ".venv/.installed"], clone, env)}
+    steps["notebooks"] = timed(["make", "run", "OUT=outputs/first"], clone, env)
+    steps["browser"] = timed(["make", ".venv/.browser"], clone, env)
+    steps["oldest"] = timed(["make", ".venv-oldest/.installed"], clone, env)
+    python313 = python_313()
+    if python313:
+        colab = [sys.executable, "scripts/install.py", str(tmp / "colab"), "--python", python313]
+        steps["colab"] = timed([*colab, "--", "-r", "tests/colab/constraints.txt"], clone, env)
+    if installer == "uv":  # the same venv, warm now: one after another, then side by side
+        steps["serial"] = timed(["make", "run", "WORKERS=1", "OUT=outputs/serial"], clone, env)
+        steps["parallel"] = timed(["make", "run", "OUT=outputs/parallel"], clone, env)
+    return steps
+
+
+def print_fresh() -> None:
+    """`make run` from a fresh clone with cold caches, pip against uv; serial against parallel."""
+    found = {}
+    for installer in ("pip", "uv"):
+        with tempfile.TemporaryDirectory() as tmp:
+            found[installer] = fresh_clone(installer, Path(tmp))
+    pip, uv = found["pip"], found["uv"]
+    nan = float("nan")
+    print(f"fresh clone of {ROOT.name} (last commit), empty uv and pip caches: seconds")
+    print(f"{'':<52}{'pip':>8}{'uv':>8}")
+    rows = [
+        ("install .venv (make .venv/.installed)", "install"),
+        ("notebooks, first run (make run, side by side)", "notebooks"),
+        ("add the browser extra (make test-browser's)", "browser"),
+        ("install .venv-oldest (make test-oldest's venv)", "oldest"),
+        ("install Colab's package set, Python 3.13 (test-colab)", "colab"),
+    ]
+    for label, key in rows:
+        print(f"{label:<52}{pip.get(key, nan):>8.1f}{uv.get(key, nan):>8.1f}")
+    fresh = {name: steps["install"] + steps["notebooks"] for name, steps in found.items()}
+    label = "make run from a fresh clone, to the runs table"
+    print(f"{label:<52}{fresh['pip']:>8.1f}{fresh['uv']:>8.1f}")
+    print(
+        f"notebooks again (uv venv, warm): one after another {uv['serial']:.1f} s, "
+        f"side by side ({len(os.sched_getaffinity(0))} cores) {uv['parallel']:.1f} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=1, help="notebooks run side by side")
@@ -184,9 +285,20 @@ def main() -> None:
         action="store_true",
         help="only print the JupyterLab times of make test-browser",
     )
+    parser.add_argument("--ci", action="store_true", help="only print the last .ci/run's times")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="a fresh clone with cold caches: make run with pip and uv, serial and side by side",
+    )
     args = parser.parse_args()
     if args.browser:
         print_browser_timings()
+        return
+    if args.ci or args.fresh:
+        if args.fresh:
+            print_fresh()
+        print_ci_times()
         return
 
     results: dict[str, list[tuple[float, dict[str, float]]]] = {"offline": [], "disabled": []}
@@ -221,6 +333,7 @@ def main() -> None:
     if args.make_test:
         print(f"make test: {make_test():.1f} s")
     print_browser_timings()
+    print_ci_times()
 
 
 if __name__ == "__main__":

@@ -1,12 +1,17 @@
-"""Execute notebooks with papermill, one line each: ``make run`` uses it.
+"""Execute notebooks with papermill, side by side, one line each in order: ``make run`` uses it.
 
-    python scripts/run_notebooks.py OUT notebooks/01_login.ipynb notebooks/02_logging.ipynb ...
+    python scripts/run_notebooks.py OUT notebooks/01_login.ipynb ... [--workers N]
 
-Each notebook runs in ``notebooks/`` (so ``sweep.yaml`` is found) and is written executed to
+The notebooks are independent (each logs its own runs), so as many run at once as there are
+cores (``--workers``, ``make run WORKERS=N``; 1 runs them one after another); their lines are
+printed in the order given, each when it and those before it are done. A notebook that reads
+back "the latest run" of the folder they all store runs in runs alone (see ``alone``). Each
+notebook runs in ``notebooks/`` (so ``sweep.yaml`` is found) and is written executed to
 ``OUT/<name>.ipynb``. Kernels are started with CurveZMQ keys provisioned by jupyter_client
 (``KernelManager.transport_encryption``), so the kernel talks to papermill over an encrypted
 channel and has no reason to warn that it runs "over TCP without encryption". The first
-failure stops the series with papermill's one-line reason and exit status 1.
+failure in that order stops the series with papermill's one-line reason and exit status 1:
+no notebook after it is started or printed (those already running finish, unprinted).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from traitlets.config import Config
@@ -45,17 +51,86 @@ def run(notebook: Path, out: Path) -> float:
     return time.perf_counter() - start
 
 
+def cores() -> int:
+    """The cores this process may use (a container's CPU set, not the host's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) < 2:
+    args = sys.argv[1:] if argv is None else list(argv)
+    workers = cores()
+    if "--workers" in args:
+        at = args.index("--workers")
+        workers = int(args[at + 1]) if args[at + 1 :] and args[at + 1].isdigit() else 0
+        del args[at : at + 2]
+    if len(args) < 2 or workers < 1:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
     out, notebooks = Path(args[0]), [Path(a) for a in args[1:]]
     out.mkdir(parents=True, exist_ok=True)
+    with ProcessPoolExecutor(max_workers=min(workers, len(notebooks))) as pool:
+        try:
+            return report(notebooks, Series(pool, notebooks, out, workers), out)
+        except KeyboardInterrupt:
+            print("interrupted")
+            return 130
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+
+def alone(notebook: Path) -> bool:
+    """Whether ``notebook`` must run with no other: it reads back "the latest run" stored in the
+    folder all notebooks share (``helpers.runs.latest_run``), which a run another notebook
+    stored meanwhile would be instead."""
+    return "latest_run(" in notebook.read_text(encoding="utf-8")
+
+
+class Series:
+    """Starts the notebooks in order, ``workers`` at a time (one that must run alone, alone),
+    and none after a failure."""
+
+    def __init__(self, pool: Executor, notebooks: list[Path], out: Path, workers: int) -> None:
+        self.pool, self.out, self.workers = pool, out, workers
+        self.waiting = list(notebooks)
+        self.alone = {notebook: alone(notebook) for notebook in notebooks}
+        self.started: dict[Path, Future[float]] = {}
+        self.failed = False
+        self.fill()
+
+    def running(self) -> list[Path]:
+        return [notebook for notebook, future in self.started.items() if not future.done()]
+
+    def fill(self) -> None:
+        """Start the next notebooks while a worker is free and none must run alone."""
+        while self.waiting and not self.failed:
+            running, notebook = self.running(), self.waiting[0]
+            if running and (
+                len(running) >= self.workers
+                or self.alone[notebook]
+                or any(self.alone[n] for n in running)
+            ):
+                return
+            self.started[self.waiting.pop(0)] = self.pool.submit(run, notebook, self.out)
+
+    def result(self, notebook: Path) -> float:
+        """Wait for ``notebook``, starting the next ones each time one ends well."""
+        self.fill()
+        while not (notebook in self.started and self.started[notebook].done()):
+            running = [self.started[n] for n in self.running()]
+            if not running:  # cannot happen: with nothing running, fill() starts the next
+                raise RuntimeError(f"{notebook.name} was never started")
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            self.failed = self.failed or any(f.exception() is not None for f in done)
+            self.fill()
+        return self.started[notebook].result()
+
+
+def report(notebooks: list[Path], series: Series, out: Path) -> int:
+    """One line per notebook, in order; at the first failure, its reason, and stop."""
     for notebook in notebooks:
         print(f"{notebook.stem:<20}", end="", flush=True)
         try:
-            seconds = run(notebook, out)
+            seconds = series.result(notebook)
         except Exception as error:
             print(f"failed: {str(error).strip().splitlines()[-1]}")
             print(f"  see {out / notebook.name}", file=sys.stderr)

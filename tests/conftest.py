@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -62,6 +63,19 @@ def checkout_files() -> list[Path]:
         check=True,
     ).stdout
     return [ROOT / line for line in out.splitlines() if (ROOT / line).is_file()]
+
+
+def checkout_copy(into: Path) -> Path:
+    """The files git would clone (tracked, plus new files not ignored), as they are now.
+
+    Never the venvs, caches or outputs a copy of the folder would drag along (.venv-oldest
+    alone is hundreds of megabytes once `make test-oldest` has run).
+    """
+    for source in checkout_files():
+        target = into / source.relative_to(ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    return into
 
 
 def run_python(

@@ -35,7 +35,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.conftest import NOTEBOOKS, ROOT, checkout_files
+from tests.conftest import NOTEBOOKS, ROOT, checkout_copy
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("WANDB_IRIS_COLAB_TEST"),
@@ -132,15 +132,6 @@ def colab_install_args() -> list[str]:
     return shlex.split(lines.pop())
 
 
-def checkout_copy(into: Path) -> Path:
-    """The files git would clone (tracked, plus new files not ignored), as they are now."""
-    for source in checkout_files():
-        target = into / source.relative_to(ROOT)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target)
-    return into
-
-
 @dataclass
 class Runtime:
     """The Colab-runtime venv after the course's install."""
@@ -174,9 +165,10 @@ def build_runtime(folder: Path, python: str) -> float:
     """Create the venv from Colab's pins and put the stand-in ``google.colab`` into it."""
     start = time.monotonic()
     shutil.rmtree(folder, ignore_errors=True)
-    subprocess.run([python, "-m", "venv", str(folder / "venv")], check=True)
+    # The Makefile's installer (uv, or pip with INSTALLER=pip): Colab's pins either way.
+    install = [sys.executable, str(ROOT / "scripts" / "install.py"), str(folder / "venv")]
+    subprocess.run([*install, "--python", python, "--", "-r", str(CONSTRAINTS)], check=True)
     venv_python = folder / "venv" / "bin" / "python"
-    pip(venv_python, "install", "-q", "-r", str(CONSTRAINTS))
     site = Path(
         subprocess.run(
             [str(venv_python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],

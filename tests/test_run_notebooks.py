@@ -1,7 +1,8 @@
-"""scripts/run_notebooks.py (``make run``): one line per notebook, and nothing else."""
+"""scripts/run_notebooks.py (``make run``): one line per notebook, in order, and nothing else."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nbformat
@@ -51,7 +52,89 @@ def test_a_failing_notebook_stops_the_series_with_its_reason(tmp_path: Path) -> 
     assert f"see {tmp_path / 'out' / '01_bad.ipynb'}" in result.stderr
 
 
+def _waits_for(path: Path, then: str = "") -> str:
+    """Notebook code that waits (a minute at most) until ``path`` holds "no such model"."""
+    return (
+        "import pathlib, time\n"
+        f"path = pathlib.Path({str(path)!r})\n"
+        "for _ in range(600):\n"
+        "    if path.exists() and 'no such model' in path.read_text():\n"
+        "        break\n"
+        "    time.sleep(0.1)\n"
+        "else:\n"
+        "    raise TimeoutError('the other notebook never ran alongside this one')\n"
+        f"{then}"
+    )
+
+
+@pytest.mark.slow
+def test_notebooks_run_side_by_side_and_print_in_order(tmp_path: Path) -> None:
+    # 01 can only end once 02 has run: one after the other, 01 would time out. 01 ends last,
+    # and its line still comes first.
+    flag = tmp_path / "02-ran.txt"
+    first = _notebook(tmp_path, "01_waits", _waits_for(flag))
+    second = _notebook(tmp_path, "02_writes", f"open({str(flag)!r}, 'w').write('no such model')")
+    args = [SCRIPT, str(tmp_path / "out"), str(first), str(second), "--workers", "2"]
+    result = run_python("", tmp_path, args=args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["01_waits", "02_writes"]
+    assert result.stderr == ""
+
+
+@pytest.mark.slow
+def test_a_failure_after_a_slower_notebook_is_reported_in_order(tmp_path: Path) -> None:
+    # 02 fails while 01 runs (01 waits for 02's saved error, then for the runner to see it):
+    # 01's line is printed, then 02's reason, and 03, which would leave a file, never starts.
+    out = tmp_path / "out"
+    slow = _notebook(tmp_path, "01_slow", _waits_for(out / "02_bad.ipynb", "time.sleep(5)\n"))
+    bad = _notebook(tmp_path, "02_bad", "raise ValueError('no such model: Foo')")
+    never = _notebook(tmp_path, "03_never", f"open({str(tmp_path / '03-ran')!r}, 'w')")
+    args = [SCRIPT, str(out), str(slow), str(bad), str(never), "--workers", "2"]
+    result = run_python("", tmp_path, args=args)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["01_slow", "02_bad"]
+    assert " s  -> " in lines[0]
+    assert "failed: " in lines[1] and "no such model: Foo" in lines[1]
+    assert not (tmp_path / "03-ran").exists(), "a notebook after the failure was started"
+
+
 def test_usage(tmp_path: Path) -> None:
     result = run_python("", tmp_path, args=[SCRIPT])
     assert result.returncode == 2
     assert "run_notebooks.py OUT" in result.stderr
+
+
+@pytest.mark.parametrize("workers", ["0", "two", None])
+def test_workers_must_be_a_positive_number(tmp_path: Path, workers: str | None) -> None:
+    notebook = _notebook(tmp_path, "01_a", "print('a')")
+    args = [SCRIPT, str(tmp_path / "out"), str(notebook), "--workers"]
+    result = run_python("", tmp_path, args=args + ([workers] if workers else []))
+    assert result.returncode == 2
+    assert "run_notebooks.py OUT" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_notebook_that_reads_the_latest_run_runs_alone(tmp_path: Path) -> None:
+    # 02 reads "the latest run" of the shared folder: another notebook's run stored meanwhile
+    # would be read instead, so 02 starts after 01 ends and 03 after 02 ends, with 3 workers.
+    stamp = "import json, time\nstart = time.time()\ntime.sleep(1)\n"
+    cells = {
+        "01_a": stamp,
+        "02_latest": "# from helpers.runs import latest_run; latest_run()\n" + stamp,
+        "03_c": stamp,
+    }
+    paths = []
+    for name, code in cells.items():
+        times = tmp_path / f"{name}.json"
+        record = f"open({str(times)!r}, 'w').write(json.dumps([start, time.time()]))"
+        paths.append(_notebook(tmp_path, name, code + record))
+    args = [SCRIPT, str(tmp_path / "out"), *map(str, paths), "--workers", "3"]
+    result = run_python("", tmp_path, args=args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines()] == list(cells)
+    (_, end_a), (start_b, end_b), (start_c, _) = (
+        json.loads((tmp_path / f"{name}.json").read_text()) for name in cells
+    )
+    assert end_a < start_b and end_b < start_c, "a notebook ran alongside 02_latest"

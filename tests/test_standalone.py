@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import NOTEBOOKS, ROOT, run_python, seats_but
+from tests.conftest import NOTEBOOKS, checkout_copy, run_python, seats_but
 
 NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
@@ -29,13 +29,7 @@ def installed(tmp_path_factory) -> Path:
     """The course package built and installed (no dependencies) into a folder of its own."""
     site = tmp_path_factory.mktemp("site")
     build = tmp_path_factory.mktemp("build")
-    shutil.copytree(
-        ROOT,
-        build / "src",
-        ignore=shutil.ignore_patterns(
-            ".venv", ".git", "outputs", "wandb", "*.egg-info", "build", ".*cache"
-        ),
-    )
+    checkout_copy(build / "src")
     subprocess.run(
         [
             sys.executable,

@@ -1,0 +1,75 @@
+""".ci/run: the README's test command, then every seat target, each one's wall time saved."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.tooling
+
+FAKE_MAKE = """#!/bin/sh
+echo "$1" >> "$CALLS"
+[ "$1" = "$FAIL" ] && exit 3
+exit 0
+"""
+
+
+def _ci(tmp_path: Path, fail: str = "") -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run a copy of .ci/run with a ``make`` that only records the targets it was given."""
+    (tmp_path / ".ci").mkdir()
+    shutil.copy(ROOT / ".ci" / "run", tmp_path / ".ci" / "run")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "make").write_text(FAKE_MAKE)
+    (bin_dir / "make").chmod(0o755)
+    calls = tmp_path / "calls.txt"
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "CALLS": str(calls),
+        "FAIL": fail,
+    }
+    result = subprocess.run(
+        ["bash", str(tmp_path / ".ci" / "run")],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    return result, calls.read_text().split() if calls.exists() else []
+
+
+def test_ci_runs_the_readmes_test_command_first_then_every_seat(tmp_path):
+    result, targets = _ci(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    readme = (ROOT / "README.md").read_text()
+    assert "make test   #" in readme and targets[0] == "test"
+    seats = re.findall(r"^\| `make (test-[a-z-]+)` \|", readme, re.M)
+    assert seats and set(seats) <= set(targets), "a seat the README lists is not run by CI"
+    makefile = (ROOT / "Makefile").read_text()
+    for target in targets:
+        assert re.search(rf"^{re.escape(target)}:", makefile, re.M), f"no make {target}"
+    times = json.loads((tmp_path / "outputs" / "ci-times.json").read_text())
+    assert list(times["seats"]) == [f"make {t}" for t in targets]
+    assert all(seat["status"] == 0 for seat in times["seats"].values())
+    for target in targets:
+        assert re.search(rf"^== make {re.escape(target)} +\d+ s ", result.stdout, re.M)
+
+
+@pytest.mark.parametrize("failing", ["test", "test-colab"])
+def test_ci_stops_at_the_first_failing_seat_and_keeps_the_times_so_far(tmp_path, failing):
+    result, targets = _ci(tmp_path, fail=failing)
+    assert result.returncode == 3
+    assert targets[-1] == failing
+    times = json.loads((tmp_path / "outputs" / "ci-times.json").read_text())
+    assert times["seats"][f"make {failing}"]["status"] == 3
+    assert list(times["seats"])[-1] == f"make {failing}"
+    assert f"make {failing}" in result.stdout.splitlines()[-1]
