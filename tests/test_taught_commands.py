@@ -99,7 +99,9 @@ TAUGHT = {
     "python -m helpers.batch NOTEBOOK PARAM VALUE...": (
         "test_batch_rerun_refuses_an_undeclared_parameter"
     ),
-    "python benchmarks/series.py --browser": "test_benchmark_browser_report_runs",
+    "python benchmarks/series.py --browser": "test_benchmark_reports_run",
+    "python benchmarks/series.py --ci": "test_benchmark_reports_run",
+    "pip config list": "test_pip_config_list_runs",
     "python iris_script.py --model KNeighborsClassifier": IRIS,
     "{sys.executable} iris_script.py --model {MODEL} --project {PROJECT} --mode {MODE}": IRIS,
     "papermill -p": "test_papermill_forms",
@@ -112,6 +114,8 @@ TAUGHT = {
             "run lab test test-seats test-browser test-colab test-oldest bench links exercises"
         ).split()
     },
+    "make run WORKERS=1": MAKE,
+    "make run INSTALLER=pip": MAKE,
     'make rerun NB=03_config PARAM=MODEL VALUES="LogisticRegression LinearDiscriminantAnalysis '
     'KNeighborsClassifier"': MAKE,
     # installing: what they name exists in the repository
@@ -761,10 +765,19 @@ def test_batch_rerun_refuses_an_undeclared_parameter(tmp_path):
     assert "NOPE" in said and "MODEL" in said, said  # refused, with the parameters it declares
 
 
-def test_benchmark_browser_report_runs(tmp_path):
-    done = _python("python benchmarks/series.py --browser", ROOT, _student_env(tmp_path))
+@pytest.mark.parametrize(
+    "form", ["python benchmarks/series.py --browser", "python benchmarks/series.py --ci"]
+)
+def test_benchmark_reports_run(tmp_path, form):
+    done = _python(form, ROOT, _student_env(tmp_path))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
+
+
+def test_pip_config_list_runs(tmp_path):
+    """The README says uv is given pip's own settings, as `pip config list` prints them."""
+    done = _python("python -m pip config list", ROOT, _student_env(tmp_path))
+    assert done.returncode == 0, done.stderr
 
 
 def test_notebook_02_iris_script_runs_as_taught(tmp_path):
