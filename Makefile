@@ -97,3 +97,20 @@ bench: $(VENV)/.installed
 clean:
 	rm -rf $(OUT) notebooks/wandb notebooks/exercises/wandb wandb .pytest_cache .venv-oldest .cache/colab \
 	  notebooks/iris_script.py notebooks/exercises/iris_script.py
+
+# The book: the executed notebooks as a static site in $(OUT)/book (index.html), built offline.
+# The notebooks run only when make run's outputs are older than a notebook or the helpers.
+.PHONY: book test-book
+EXECUTED := $(patsubst notebooks/%,$(OUT)/%,$(NOTEBOOKS))
+
+$(VENV)/.book: $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[local,test,book]"
+	touch $@
+
+$(EXECUTED) &: $(NOTEBOOKS) $(wildcard helpers/*.py helpers/*.yaml) notebooks/sweep.yaml | $(VENV)/.installed
+	$(MAKE) run
+
+book: $(VENV)/.book $(EXECUTED)
+	$(PY) book/stage.py $(OUT)/book-src $(OUT)
+	$(VENV)/bin/sphinx-build -q -W --keep-going -b html -c book $(OUT)/book-src $(OUT)/book
+	@echo "the book: $(OUT)/book/index.html"
