@@ -21,7 +21,9 @@ author = "the course's authors"
 language = "en"
 extensions = ["myst_nb"]
 exclude_patterns = ["book.json", "**/.ipynb_checkpoints"]
-suppress_warnings = ["myst.header"]  # lessons start at h1 and go in order; the README's badges line too
+suppress_warnings = [
+    "myst.header"
+]  # lessons start at h1 and go in order; the README's badges line too
 
 # The notebooks run once, in `make run`; the book shows those outputs as they are.
 nb_execution_mode = "off"
@@ -49,11 +51,10 @@ html_theme_options = {
 
 
 def _footer(app, config) -> None:
-    """Every page's footer says what the notebooks ran with (stage.py read it from their outputs)."""
+    """Every page's footer says what the notebooks ran with, as stage.py read it from them."""
     facts = json.loads((Path(app.srcdir) / "book.json").read_text())
     config.html_theme_options["extra_footer"] = facts["footer"]
 
 
 def setup(app):
     app.connect("config-inited", _footer)
-

@@ -63,7 +63,9 @@ def executed(path: Path, executed_dir: Path) -> nbformat.NotebookNode:
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             if output.output_type == "error" or output.get("name") == "stderr":
-                raise SystemExit(f"{out}: a cell printed an error ({output.get('ename', 'stderr')})")
+                raise SystemExit(
+                    f"{out}: a cell printed an error ({output.get('ename', 'stderr')})"
+                )
     return nb
 
 
@@ -116,7 +118,7 @@ def twins_page(src: Path) -> None:
             f"```text\n{doc}\n```\n",
             f"`python scripts/{name} --help` prints:\n",
             f"```text\n{usage.strip()}\n```\n",
-            f"```{{literalinclude}} scripts/{name}\n:language: python\n:caption: scripts/{name}\n```\n",
+            f"```{{literalinclude}} scripts/{name}\n:language: python\n```\n",
         ]
     (src / "scripts.md").write_text("\n".join(parts))
 
