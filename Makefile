@@ -101,6 +101,7 @@ clean:
 # The book: the executed notebooks as a static site in $(OUT)/book (index.html), built offline.
 # The notebooks run only when make run's outputs are older than a notebook or the helpers.
 .PHONY: book test-book
+AXE_VERSION ?= 4.14.1
 EXECUTED := $(patsubst notebooks/%,$(OUT)/%,$(NOTEBOOKS))
 
 $(VENV)/.book: $(VENV)/.installed
@@ -114,3 +115,14 @@ book: $(VENV)/.book $(EXECUTED)
 	$(PY) book/stage.py $(OUT)/book-src $(OUT)
 	$(VENV)/bin/sphinx-build -q -W --keep-going -b html -c book $(OUT)/book-src $(OUT)/book
 	@echo "the book: $(OUT)/book/index.html"
+
+# axe-core, the accessibility engine the book test injects into each page (npm, no lock file).
+.cache/axe/node_modules/axe-core/axe.min.js:
+	npm install --silent --no-save --no-package-lock --prefix .cache/axe axe-core@$(AXE_VERSION)
+
+# A fresh site (the notebooks run again only when stale), then every page checked in Chromium:
+# axe-core, links, images, outputs, headings, width; screenshots in $(OUT)/screens.
+test-book: $(VENV)/.book $(VENV)/.browser /usr/bin/chromium .cache/axe/node_modules/axe-core/axe.min.js
+	rm -rf $(OUT)/book $(OUT)/book-src
+	$(MAKE) book
+	$(PY) -m pytest -m book tests/book

@@ -70,17 +70,21 @@ def executed(path: Path, executed_dir: Path) -> nbformat.NotebookNode:
 
 
 def links_cell(path: Path) -> nbformat.NotebookNode:
-    """Where this lesson lives: its notebook and its student edition, each with a Colab badge."""
-    repo, lesson = links.repository(), f"notebooks/{path.name}"
-    student = f"notebooks/exercises/{path.name}"
-    blob = f"https://github.com/{repo}/blob/{links.BRANCH}/"
+    """Where this lesson lives: its notebook and its student edition, each with a Colab badge.
+
+    Each badge's alt text says which of the two it opens, so a screen reader tells them apart.
+    """
+    repo, blob = links.repository(), f"https://github.com/{links.repository()}/blob/{links.BRANCH}/"
+    lesson, student = f"notebooks/{path.name}", f"notebooks/exercises/{path.name}"
+    badge = "../_badges/colab-badge.svg"
     text = (
-        f"This page is the notebook as `make run` executed it. "
-        f"The lesson: [{lesson}]({blob}{lesson}) {links.colab_badge(repo, lesson)}  \n"
-        f"The student edition, with *Your turn* cells: [{student}]({blob}{student}) "
-        f"{links.colab_badge(repo, student)}"
+        "This page is the notebook as `make run` executed it, outputs included.\n\n"
+        f"- The lesson: [{lesson}]({blob}{lesson}) "
+        f"[![Open the lesson in Colab]({badge})]({links.colab_url(repo, lesson)})\n"
+        f"- The student edition, with *Your turn* cells: [{student}]({blob}{student}) "
+        f"[![Open the student edition in Colab]({badge})]({links.colab_url(repo, student)})\n"
     )
-    cell = nbformat.v4.new_markdown_cell(local_badges(text, "../"))
+    cell = nbformat.v4.new_markdown_cell(text)
     cell.id = "book-links"
     return cell
 
