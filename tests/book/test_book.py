@@ -238,3 +238,16 @@ def test_screenshot(page, server, name):
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
     assert re.search(r"\S", page.locator("main").inner_text())
+
+
+def test_the_pages_workflow_publishes_what_make_book_builds():
+    """The README's GitHub Pages workflow runs `make book` and uploads the folder it fills."""
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    steps = workflow["jobs"]["book"]["steps"]
+    assert {"run": "make book"} in steps
+    [upload] = [s for s in steps if "upload-pages-artifact" in s.get("uses", "")]
+    assert ROOT / upload["with"]["path"] == SITE
+    assert "deploy-pages" in steps[-1]["uses"]
+    assert ".github/workflows/book.yml" in (ROOT / "README.md").read_text()
