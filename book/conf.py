@@ -48,6 +48,9 @@ html_theme_options = {
     "use_fullscreen_button": False,
     "show_toc_level": 2,
     "navigation_with_keys": False,
+    # pydata-sphinx-theme adds a search field to a top bar unless told not to; the book theme
+    # has its own in the sidebar, and a second one above it repeats it for a screen reader.
+    "navbar_persistent": [],
 }
 
 

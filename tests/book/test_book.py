@@ -10,6 +10,7 @@ links its notebook, its student edition and their Colab badges.
 
 from __future__ import annotations
 
+import functools
 import platform
 import re
 import sys
@@ -44,6 +45,7 @@ class _Page(HTMLParser):
             self.hrefs.append(found["href"])
 
 
+@functools.cache
 def _parse(path: Path) -> _Page:
     parsed = _Page()
     parsed.feed(path.read_text())
