@@ -3,9 +3,10 @@
 Each page of ``outputs/book`` is opened in Chromium at 1280 px and must pass the axe-core
 audit with no serious or critical violation, show no error output, draw every image (each
 with alt text), keep its headings in order, load nothing from off the site and be no wider
-than the window. Every internal link must lead to a page and anchor that exist. Each lesson
-page shows every output of its executed notebook, in order, with previous/next links, and
-links its notebook, its student edition and their Colab badges.
+than the window, with no table or printed output cut at its column's edge. Every internal
+link must lead to a page and anchor that exist. Each lesson page shows every output of its
+executed notebook, in order, with previous/next links, and links its notebook, its student
+edition and their Colab badges.
 """
 
 from __future__ import annotations
@@ -89,8 +90,10 @@ LOOK = """() => {
   const errors = [...document.querySelectorAll(
     ".cell_output .stderr, .cell_output .traceback, .cell_output .error, .system-message")]
     .map(e => e.textContent.slice(0, 200));
+  const cut = [...document.querySelectorAll(".cell_output > *, .cell_output :is(table, pre)")]
+    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText.slice(0, 80));
   return {
-    headings, images, errors,
+    headings, images, errors, cut,
     width: document.documentElement.scrollWidth,
     text: document.body.innerText,
   };
@@ -111,6 +114,7 @@ def test_page_is_readable_by_everyone(page, server, name):
     assert not undrawn, f"{name}: images not drawn: {undrawn}"
     assert all(i["alt"].strip() for i in look["images"]), f"{name}: an image has no alt text"
     assert look["width"] <= WINDOW["width"], f"{name} is {look['width']} px wide"
+    assert not look["cut"], f"{name}: outputs wider than their column: {look['cut']}"
     assert not page.offsite, f"{name} asked for files off the site: {page.offsite}"
     levels = [level for level, _ in look["headings"]]
     if name not in ("genindex.html", "search.html"):  # Sphinx's own pages
