@@ -21,9 +21,6 @@ author = "the course's authors"
 language = "en"
 extensions = ["myst_nb"]
 exclude_patterns = ["book.json", "**/.ipynb_checkpoints"]
-suppress_warnings = [
-    "myst.header"
-]  # lessons start at h1 and go in order; the README's badges line too
 
 # The notebooks run once, in `make run`; the book shows those outputs as they are.
 nb_execution_mode = "off"
