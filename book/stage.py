@@ -14,6 +14,7 @@ the site (the README's own files) go to the repository; the badge images are loc
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -106,20 +107,22 @@ def twins_page(src: Path) -> None:
         "# The command-line twins\n",
         "Two scripts do in a terminal what the notebooks do: `scripts/wandb_script.py` trains "
         "and logs one run (notebooks 02 and 03), `scripts/wandb_sweep.py` runs the sweep "
-        "(notebook 07). Run them from the repository folder, after `make run` or "
-        '`pip install -e ".[local]"`.\n',
+        "(notebook 07). Run them from the repository folder, in the environment `make run` "
+        "creates (`.venv`). Each one's docstring, at the top of its source, says how.\n",
     ]
     (src / "scripts").mkdir()
     for name in TWINS:
         script = ROOT / "scripts" / name
         shutil.copy(script, src / "scripts" / name)
-        usage = subprocess.run(
-            [sys.executable, str(script), "--help"], capture_output=True, text=True, check=True
+        usage = subprocess.run(  # wrapped for the page's column, as an 80-column terminal shows it
+            [sys.executable, str(script), "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "COLUMNS": "80"},
         ).stdout
-        doc = script.read_text().split('"""')[1].strip()
         parts += [
             f"## `scripts/{name}`\n",
-            f"```text\n{doc}\n```\n",
             f"`python scripts/{name} --help` prints:\n",
             f"```text\n{usage.strip()}\n```\n",
             f"```{{literalinclude}} scripts/{name}\n:language: python\n```\n",
