@@ -120,9 +120,15 @@ book: $(VENV)/.book $(EXECUTED)
 .cache/axe/node_modules/axe-core/axe.min.js:
 	npm install --silent --no-save --no-package-lock --prefix .cache/axe axe-core@$(AXE_VERSION)
 
-# A fresh site (the notebooks run again only when stale), then every page checked in Chromium:
-# axe-core, links, images, outputs, headings, width; screenshots in $(OUT)/screens.
+# The book built from a clean clone of HEAD, as a new machine or CI has it (the notebooks run
+# there once, with this venv, whose editable helpers are this tree's: -o keeps make from
+# rebuilding it), then every page checked in Chromium: axe-core, links, images, outputs,
+# headings, width; screenshots in $(OUT)/screens. Commit first: the clone holds HEAD only.
+BOOK_CLONE := $(abspath $(OUT))/book-clone
 test-book: $(VENV)/.book $(VENV)/.browser /usr/bin/chromium .cache/axe/node_modules/axe-core/axe.min.js
-	rm -rf $(OUT)/book $(OUT)/book-src
-	$(MAKE) book
-	$(PY) -m pytest -m book tests/book
+	rm -rf $(BOOK_CLONE)
+	git clone -q --no-checkout . $(BOOK_CLONE)
+	git -C $(BOOK_CLONE) checkout -q $$(git rev-parse HEAD)
+	$(MAKE) -C $(BOOK_CLONE) book VENV=$(abspath $(VENV)) \
+	  -o $(abspath $(VENV))/.installed -o $(abspath $(VENV))/.book
+	BOOK_DIR=$(BOOK_CLONE)/outputs/book $(PY) -m pytest -m book tests/book
