@@ -254,6 +254,9 @@ def test_the_pages_workflow_publishes_what_make_book_builds():
     steps = workflow["jobs"]["book"]["steps"]
     assert {"run": "make book"} in steps
     [upload] = [s for s in steps if "upload-pages-artifact" in s.get("uses", "")]
-    assert ROOT / upload["with"]["path"] == SITE
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^OUT\s*\?=\s*outputs$", makefile, re.M), "make's outputs moved"
+    assert "-c book $(OUT)/book-src $(OUT)/book\n" in makefile
+    assert upload["with"]["path"] == "outputs/book"
     assert "deploy-pages" in steps[-1]["uses"]
     assert ".github/workflows/book.yml" in (ROOT / "README.md").read_text()
