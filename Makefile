@@ -100,3 +100,38 @@ bench: $(VENV)/.installed
 clean:
 	rm -rf $(OUT) notebooks/wandb notebooks/exercises/wandb wandb .pytest_cache .venv-oldest .cache/colab \
 	  notebooks/iris_script.py notebooks/exercises/iris_script.py
+
+# The book: the executed notebooks as a static site in $(OUT)/book (index.html), built offline.
+# The notebooks run only when make run's outputs are older than a notebook or the helpers.
+.PHONY: book test-book
+AXE_VERSION ?= 4.14.1
+EXECUTED := $(patsubst notebooks/%,$(OUT)/%,$(NOTEBOOKS))
+
+$(VENV)/.book: $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[local,test,book]"
+	touch $@
+
+$(EXECUTED) &: $(NOTEBOOKS) $(wildcard helpers/*.py helpers/*.yaml) notebooks/sweep.yaml | $(VENV)/.installed
+	$(MAKE) run
+
+book: $(VENV)/.book $(EXECUTED)
+	$(PY) book/stage.py $(OUT)/book-src $(OUT)
+	$(VENV)/bin/sphinx-build -q -W --keep-going -b html -c book $(OUT)/book-src $(OUT)/book
+	@echo "the book: $(OUT)/book/index.html"
+
+# axe-core, the accessibility engine the book test injects into each page (npm, no lock file).
+.cache/axe/node_modules/axe-core/axe.min.js:
+	npm install --silent --no-save --no-package-lock --prefix .cache/axe axe-core@$(AXE_VERSION)
+
+# The book built from a clean clone of HEAD, as a new machine or CI has it (the notebooks run
+# there once, with this venv, whose editable helpers are this tree's: -o keeps make from
+# rebuilding it), then every page checked in Chromium: axe-core, links, images, outputs,
+# headings, width; screenshots in $(OUT)/screens. Commit first: the clone holds HEAD only.
+BOOK_CLONE := $(abspath $(OUT))/book-clone
+test-book: $(VENV)/.book $(VENV)/.browser /usr/bin/chromium .cache/axe/node_modules/axe-core/axe.min.js
+	rm -rf $(BOOK_CLONE)
+	git clone -q --no-checkout . $(BOOK_CLONE)
+	git -C $(BOOK_CLONE) checkout -q $$(git rev-parse HEAD)
+	$(MAKE) -C $(BOOK_CLONE) book VENV=$(abspath $(VENV)) \
+	  -o $(abspath $(VENV))/.installed -o $(abspath $(VENV))/.book
+	BOOK_DIR=$(BOOK_CLONE)/outputs/book $(PY) -m pytest -m book tests/book

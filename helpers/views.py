@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from sklearn.metrics import ConfusionMatrixDisplay, PrecisionRecallDisplay, RocCurveDisplay
+from sklearn.metrics import ConfusionMatrixDisplay, auc
 
 # The summary keys under which wandb.sklearn.plot_* store their tables.
 SKLEARN_CHARTS = {
@@ -96,12 +96,37 @@ def stored_confusion_matrix(run: dict[str, Any]) -> pd.DataFrame:
     return matrix
 
 
+def _plot_proportions(ax: Axes, table: pd.DataFrame) -> None:
+    """Bars of each class's count per dataset, the legend in room above the tallest bar."""
+    proportions = table.pivot_table(index="class", columns="dataset", values="count", sort=False)
+    proportions.plot.bar(ax=ax, rot=0, title="class proportions", ylabel="count")
+    ax.set_ylim(top=1.3 * proportions.to_numpy().max())
+    ax.legend(title="dataset", loc="upper center", ncols=len(proportions.columns))
+
+
+def _plot_curves(ax: Axes, table: pd.DataFrame, x: str, y: str, title: str) -> None:
+    """One curve per class from a stored table, the area under it (AUC) in the legend.
+
+    A classifier perfect on the test split draws every curve along the axes' edges, where the
+    spines hide them: the axes get a margin and each class a wider line beneath the next, so
+    the legend's AUC = 1.00 and the lines still say so at a glance.
+    """
+    groups = list(table.groupby("class", sort=False))
+    for rank, (name, part) in enumerate(groups):
+        area = auc(part[x], part[y])
+        width = 1.5 + 2.5 * (len(groups) - 1 - rank)
+        ax.plot(part[x], part[y], linewidth=width, label=f"{name} (AUC = {area:.2f})")
+    ax.set(xlim=(-0.05, 1.05), ylim=(-0.05, 1.05), title=title, xlabel=x, ylabel=y)
+    ax.legend(loc="center left" if x == "fpr" else "center right", fontsize="small")
+
+
 def plot_sklearn_charts(run: dict[str, Any] | None) -> Figure | None:
     """The five ``wandb.sklearn`` charts, drawn from the tables the run stored.
 
-    scikit-learn's own displays draw ROC, precision-recall and the confusion matrix.
-    Three rows of two panels fit a notebook's width. ``None`` (a disabled wandb) stored
-    nothing: one line says so.
+    ROC and precision-recall name each class's area under the curve in the legend, as the
+    website's tooltips do; scikit-learn's own display draws the confusion matrix. Three rows
+    of two panels fit a notebook's width. ``None`` (a disabled wandb) stored nothing: one
+    line says so.
     """
     if run is None:
         print("wandb is disabled, so no chart was stored to draw.")
@@ -110,11 +135,7 @@ def plot_sklearn_charts(run: dict[str, Any] | None) -> Figure | None:
     fig, grid = plt.subplots(3, 2, figsize=(8, 10), layout="constrained")
     axes = grid.ravel()
     axes[5].axis("off")
-
-    proportions = tables["class_proportions"].pivot_table(
-        index="class", columns="dataset", values="count", sort=False
-    )
-    proportions.plot.bar(ax=axes[0], rot=0, title="class proportions", ylabel="count")
+    _plot_proportions(axes[0], tables["class_proportions"])
 
     curve = tables["learning_curve"]
     for dataset, part in curve.groupby("dataset", sort=False):
@@ -122,15 +143,10 @@ def plot_sklearn_charts(run: dict[str, Any] | None) -> Figure | None:
     axes[1].set(title="learning curve", xlabel="training examples", ylabel="score")
     axes[1].legend()
 
-    for name, part in tables["roc_table"].groupby("class", sort=False):
-        RocCurveDisplay(fpr=part["fpr"], tpr=part["tpr"]).plot(ax=axes[2], name=name)
-    axes[2].set_title("ROC")
-
-    for name, part in tables["precision_recall_table"].groupby("class", sort=False):
-        PrecisionRecallDisplay(precision=part["precision"], recall=part["recall"]).plot(
-            ax=axes[3], name=name
-        )
-    axes[3].set_title("precision-recall")
+    _plot_curves(axes[2], tables["roc_table"], "fpr", "tpr", "ROC")
+    _plot_curves(
+        axes[3], tables["precision_recall_table"], "recall", "precision", "precision-recall"
+    )
 
     matrix = stored_confusion_matrix(run)
     ConfusionMatrixDisplay(matrix.to_numpy(), display_labels=list(matrix.index)).plot(

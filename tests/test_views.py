@@ -6,7 +6,7 @@ import matplotlib
 import numpy as np
 import papermill as pm
 import pytest
-from sklearn.metrics import confusion_matrix
+from sklearn.metrics import confusion_matrix, roc_auc_score
 
 from helpers.checks import check_plot_inputs
 from helpers.data import load_split
@@ -113,6 +113,27 @@ def test_05_stores_all_five_charts_with_class_names(offline, tmp_path):
         "precision-recall",
         "confusion matrix",
     ]
+    _assert_charts_say_what_they_show(fig, split)
+
+
+def _assert_charts_say_what_they_show(fig, split):
+    """ROC's legend names each class's AUC as scikit-learn computes it from the predictions
+    (the stored curve is exact), the PR legend an AUC too, and the proportions legend covers
+    no bar."""
+    probas = make_model("LogisticRegression").fit(split.X_train, split.y_train)
+    probas = probas.predict_proba(split.X_test)
+    expected = [
+        f"{name} (AUC = {roc_auc_score(split.y_test == k, probas[:, k]):.2f})"
+        for k, name in enumerate(CLASSES)
+    ]
+    roc, pr = fig.axes[2], fig.axes[3]
+    assert [t.get_text() for t in roc.get_legend().get_texts()] == expected
+    assert all("(AUC = " in t.get_text() for t in pr.get_legend().get_texts())
+    assert roc.get_xlim()[0] < 0 and roc.get_ylim()[1] > 1  # lines on the edges stay visible
+    fig.canvas.draw()
+    legend = fig.axes[0].get_legend().get_window_extent()
+    bars = [bar.get_window_extent() for bar in fig.axes[0].patches]
+    assert bars and not any(legend.overlaps(bar) for bar in bars)
 
 
 @pytest.fixture(scope="module")
