@@ -7,6 +7,8 @@
 # make test-oldest  the notebooks and tests on the oldest releases pyproject.toml allows (not the
 #                   tooling tests: venv building and .ci/run do not depend on those releases)
 # make test-colab   every notebook alone on Colab's published package set (Python 3.13)
+# make book        the executed notebooks as a static site in outputs/book/ (index.html), offline
+# make test-book   builds the book from a clean clone and audits every page in Chromium (axe-core)
 # make exercises  rewrites the student edition notebooks/exercises/ from notebooks/
 # make rerun NB=03_config PARAM=MODEL VALUES="LogisticRegression KNeighborsClassifier"
 #            reruns a notebook once per value into outputs/ and prints one table of runs
@@ -108,7 +110,7 @@ AXE_VERSION ?= 4.14.1
 EXECUTED := $(patsubst notebooks/%,$(OUT)/%,$(NOTEBOOKS))
 
 $(VENV)/.book: $(VENV)/.installed
-	$(PY) -m pip install -q -e ".[local,test,book]"
+	$(INSTALL) $(VENV) -- -e ".[local,test,book]"
 	touch $@
 
 $(EXECUTED) &: $(NOTEBOOKS) $(wildcard helpers/*.py helpers/*.yaml) notebooks/sweep.yaml | $(VENV)/.installed
@@ -128,10 +130,12 @@ book: $(VENV)/.book $(EXECUTED)
 # rebuilding it), then every page checked in Chromium: axe-core, links, images, outputs,
 # headings, width; screenshots in $(OUT)/screens. Commit first: the clone holds HEAD only.
 BOOK_CLONE := $(abspath $(OUT))/book-clone
+# Named apart from $(MAKE) so that `make -n test-book` prints this line instead of running it.
+BOOK_MAKE = $(MAKE)
 test-book: $(VENV)/.book $(VENV)/.browser /usr/bin/chromium .cache/axe/node_modules/axe-core/axe.min.js
 	rm -rf $(BOOK_CLONE)
 	git clone -q --no-checkout . $(BOOK_CLONE)
 	git -C $(BOOK_CLONE) checkout -q $$(git rev-parse HEAD)
-	$(MAKE) -C $(BOOK_CLONE) book VENV=$(abspath $(VENV)) \
+	$(BOOK_MAKE) -C $(BOOK_CLONE) book VENV=$(abspath $(VENV)) \
 	  -o $(abspath $(VENV))/.installed -o $(abspath $(VENV))/.book
 	BOOK_DIR=$(BOOK_CLONE)/outputs/book $(PY) -m pytest -m book tests/book
