@@ -111,11 +111,19 @@ def quiet_wandb() -> None:
     """Keep wandb's console block (banner, history, summary, sync hint) out of the notebook.
 
     Only notebook 02 teaches that block; elsewhere twenty lines per run would bury the
-    lesson. wandb's own ``silent`` setting does it, for every later run in this process.
+    lesson. wandb's own ``silent`` setting does it, for every later run in this process:
+    set on the running setup, and as ``WANDB_SILENT`` for the setups wandb builds anew.
+    ``wandb.agent`` tears wandb down before each run of an online sweep; the next setup
+    reads its settings from the environment, and without the variable every run would
+    print its console block and the agent its "Agent Starting Run" lines. The setup that
+    choosing the mode already made applies new settings to runs only: ``wandb.termsetup``
+    quiets wandb's own messages too (the "Loaded credentials" line of an online login).
     """
     import wandb
 
-    wandb.setup(settings=wandb.Settings(silent=True))
+    os.environ["WANDB_SILENT"] = "true"
+    quiet = wandb.setup(settings=wandb.Settings(silent=True))
+    wandb.termsetup(quiet.settings, None)
 
 
 def import_jsonschema() -> None:
