@@ -636,6 +636,8 @@ def with_progress(train: Callable[[], Any], count: int, desc: str = "sweep") -> 
             failed = False
         finally:
             bar.update(failed)
+            if bar.n >= bar.total:
+                bar.close()
 
     return counted
 
