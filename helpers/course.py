@@ -204,6 +204,8 @@ def setup(*, MODE: str = "", show_console: bool = False, **parameters: Any) -> s
     name_the_notebook()
     import_jsonschema()
     colab_secret()
+    if not show_console:  # before wandb's first setup, which names the settings file it reads
+        os.environ["WANDB_SILENT"] = "true"
     mode = choose_mode(MODE or None)
     if mode == "disabled":  # a disabled run never imports wandb's public API: nothing to save
         print("wandb: disabled, so nothing is stored; the checks will say so.")

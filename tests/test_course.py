@@ -88,7 +88,11 @@ def test_runs_stay_quiet_after_wandb_agent_tears_wandb_down(offline, monkeypatch
 
     monkeypatch.delenv("WANDB_SILENT")
     wandb.teardown()
-    course.setup(PROJECT="iris-course", MODE="offline")
+    settings = offline.parent / "config" / "settings"  # as `wandb.login()` leaves it online
+    settings.parent.mkdir()
+    settings.write_text("[default]\nbase_url = https://api.wandb.ai\n")
+    monkeypatch.delenv("WANDB_MODE")  # choosing the mode looks for a key: wandb's first setup
+    assert course.setup(PROJECT="iris-course") == "offline"
     wandb.termlog("a message wandb prints")  # e.g. "Loaded credentials ..." when logging in
     wandb.teardown()  # wandb.agent does this before each run of an online sweep
     with wandb.init(project="iris-course", mode="offline") as run:
