@@ -54,6 +54,7 @@ LOGIN_CHOICES = {"offline": "Don't visualize my results", "online": "Use an exis
 # the script 02 writes on purpose, and JupyterLab's own hidden checkpoints.
 MAY_APPEAR = {"wandb", ".ipynb_checkpoints"}
 WRITTEN_BY = {"02_logging": {"iris_script.py"}}
+PROGRESS = re.compile(r"\S+: \d+/\d+ runs\b")  # helpers.sweep's bar, as text
 ESCAPES = re.compile(r"\x1b\[|␛\[|(?<![\w\]])\[\d{1,3}(?:;\d{1,3})*m")
 
 # What the page holds once Run All is over: one entry per code cell.
@@ -456,6 +457,24 @@ def online_problems(lab: Lab, name: str, shown: str, new_runs: set[str]) -> list
     return problems
 
 
+def console_problems(state: dict[str, Any], name: str) -> list[str]:
+    """wandb's console shows only where it is taught (02); 07's sweep shows one progress bar."""
+    problems = []
+    for cell in state["cells"]:
+        for out in cell["outputs"]:
+            stderr = out["mime"] == "application/vnd.jupyter.stderr"
+            if stderr and "wandb:" in out["text"] and not name.startswith("02_"):
+                line = out["text"].strip().splitlines()[0][:100]
+                problems.append(f"cell {cell['index']}: wandb's console output: {line!r}")
+    if name.startswith("07_"):
+        bars = [
+            o["text"] for c in state["cells"] for o in c["outputs"] if PROGRESS.search(o["text"])
+        ]
+        if len(bars) != 1:
+            problems.append(f"{len(bars)} sweep progress bars shown, not one: {bars}")
+    return problems
+
+
 def hint_problems(seat: str, name: str, shown: str) -> list[str]:
     """01's upload hint is advice for offline runs: shown offline only."""
     if not name.startswith("01_"):
@@ -519,6 +538,7 @@ def test_run_all_in_jupyterlab(
             for match in sorted({m.group(0) for m in ESCAPES.finditer(question)}):
                 problems.append(f"login question shows raw escape sequence {match!r}")
         problems += hint_problems(seat, name, shown)
+        problems += console_problems(state, name)
         if seat == "online":
             problems += online_problems(lab, name, shown, run_folders(lab) - runs_before)
         failed = False
