@@ -162,7 +162,8 @@ def print_browser_timings(path: Path = BROWSER_TIMINGS) -> None:
     seats = record.get("seats") or {
         "offline": {"date": record.get("date", "?"), "notebooks": record.get("notebooks", {})}
     }
-    dates = ", ".join(f"{seat} {seats[seat].get('date', '?')}" for seat in seats)
+    order = sorted(seats, key=lambda seat: (seat != "offline", seat))
+    dates = ", ".join(f"{seat} {seats[seat].get('date', '?')}" for seat in order)
     print(f"JupyterLab, Run All (from {path.relative_to(ROOT)}: {dates})")
     print("kernel busy: the sum of the cells' own times (JupyterLab's recordTiming); the rest")
     print("of Run All to idle is the front end and the messages between kernel and page.")
@@ -173,7 +174,7 @@ def print_browser_timings(path: Path = BROWSER_TIMINGS) -> None:
     )
     names = sorted({name for seat in seats.values() for name in seat.get("notebooks", {})})
     for name in names:
-        for seat in sorted(seats, key=lambda s: (s != "offline", s)):
+        for seat in order:
             times = seats[seat].get("notebooks", {}).get(name)
             if times is None:
                 continue

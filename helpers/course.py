@@ -115,15 +115,14 @@ def quiet_wandb() -> None:
     set on the running setup, and as ``WANDB_SILENT`` for the setups wandb builds anew.
     ``wandb.agent`` tears wandb down before each run of an online sweep; the next setup
     reads its settings from the environment, and without the variable every run would
-    print its console block and the agent its "Agent Starting Run" lines. The setup that
-    choosing the mode already made applies new settings to runs only: ``wandb.termsetup``
-    quiets wandb's own messages too (the "Loaded credentials" line of an online login).
+    print its console block and the agent its "Agent Starting Run" lines. ``setup`` sets
+    the variable before wandb's first setup, so wandb's own messages (its settings file,
+    "Loaded credentials" when an online run logs in) are quiet from the start.
     """
     import wandb
 
     os.environ["WANDB_SILENT"] = "true"
-    quiet = wandb.setup(settings=wandb.Settings(silent=True))
-    wandb.termsetup(quiet.settings, None)
+    wandb.setup(settings=wandb.Settings(silent=True))
 
 
 def import_jsonschema() -> None:
