@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.wandb_internals import SERVICE
+
 # What each notebook must leave behind: number of finished runs, metrics each has,
 # config keys each has.
 COURSE = ("accuracy", "f1", "nll")
@@ -42,7 +44,7 @@ _OFFLINE_ENV = (
     "WANDB_API_KEY",
     "WANDB_CONFIG_DIR",
     "WANDB_SILENT",
-    "WANDB_SERVICE",  # the kernel starts its own wandb-core, not this process's
+    SERVICE,  # the kernel starts its own wandb-core, not this process's
 )
 
 
@@ -56,7 +58,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     folder = Path(tempfile.mkdtemp(prefix=f"wandb-{item.path.stem}-"))
     _saved_env.update({k: os.environ.get(k) for k in _OFFLINE_ENV})
     os.environ.pop("WANDB_API_KEY", None)
-    os.environ.pop("WANDB_SERVICE", None)
+    os.environ.pop(SERVICE, None)
     os.environ["WANDB_DIR"] = str(folder)
     os.environ["WANDB_CONFIG_DIR"] = str(folder / "config")
     os.environ.setdefault("WANDB_MODE", "offline")
@@ -85,8 +87,8 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
 
 
 def _check_stored_runs(name: str, folder: Path) -> None:
-    from helpers.checks import check_run
     from helpers.runs import read_runs
+    from tests.run_checks import check_run
 
     expected = EXPECTED.get(name)
     if expected is None:

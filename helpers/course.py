@@ -9,11 +9,12 @@ The notebook then writes the lesson's own ``wandb.init(mode=MODE, ...)``.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 from typing import Any
 
 from helpers.mode import SetupError, choose_mode, colab_secret
+from helpers.startup import import_jsonschema
+from helpers.wandb_internals import import_public_api
 
 
 def _whole(low: int) -> Callable[[str, Any], None]:
@@ -125,40 +126,6 @@ def quiet_wandb() -> None:
     wandb.setup(settings=wandb.Settings(silent=True))
 
 
-def import_jsonschema() -> None:
-    """Import jsonschema now, without the IRI syntax checker it loads when it can.
-
-    In a notebook, wandb's ``run.finish()`` imports nbformat (to save the session's history)
-    and the sweep engine validates configs: both import jsonschema, which loads
-    ``rfc3987_syntax`` when installed (JupyterLab installs it). That module builds an Earley
-    parser on import: 3 s of a student's Run All on a 2-core machine, for a URL format
-    neither uses. It is hidden only while jsonschema is first imported, so anything that
-    imports it later still gets it.
-    """
-    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
-        return
-    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # jsonschema skips it
-    try:
-        import jsonschema  # noqa: F401
-    except ImportError:  # not installed: nothing imports it, nothing to speed up
-        pass
-    finally:
-        del sys.modules["rfc3987_syntax"]
-
-
-def import_wandb_api() -> None:
-    """Import wandb's public API now, before the first ``wandb.init`` imports it.
-
-    Every process's first ``wandb.init`` imports it (through wandb's launch package, to
-    apply staged launch inputs), four imports deep. Its pydantic models look for their own
-    source by walking the call stack, and each import frame on it costs a scan of
-    ``sys.modules``: in a kernel that has scikit-learn, pandas and matplotlib loaded, the
-    same import took about twice as long from there as from this call (0.7-1.0 s against
-    0.35-0.55 s on a 2-core machine).
-    """
-    import wandb.apis.public  # noqa: F401
-
-
 def name_the_notebook() -> None:
     """Tell wandb which notebook runs, from what Jupyter's server told the kernel.
 
@@ -209,7 +176,7 @@ def setup(*, MODE: str = "", show_console: bool = False, **parameters: Any) -> s
     if mode == "disabled":  # a disabled run never imports wandb's public API: nothing to save
         print("wandb: disabled, so nothing is stored; the checks will say so.")
         return mode
-    import_wandb_api()
+    import_public_api()
     if not show_console:
         quiet_wandb()
     return mode

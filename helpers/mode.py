@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shlex
 import sys
 import threading
 import urllib.error
@@ -46,9 +47,9 @@ class KeyRefused(SetupError):  # noqa: N818 (what students read: "KeyRefused: ..
 
 def server_host() -> str:
     """The W&B server wandb logs into: ``WANDB_BASE_URL``, wandb's settings, or its default."""
-    from wandb.sdk import wandb_setup
+    from helpers.wandb_internals import global_settings
 
-    return str(wandb_setup.singleton().settings.base_url).rstrip("/")
+    return str(global_settings().base_url).rstrip("/")
 
 
 def key_page() -> str:
@@ -57,9 +58,9 @@ def key_page() -> str:
     wandb's login prompt prints ``<app url>/authorize``; we build the same address from the
     same settings, so the course's text and wandb's prompt never name different sites.
     """
-    from wandb.sdk.lib.wbauth.host_url import HostUrl
+    from helpers.wandb_internals import global_settings
 
-    return HostUrl(server_host()).app_url + "/authorize"
+    return str(global_settings().app_url).rstrip("/") + "/authorize"
 
 
 def colab_secret() -> str | None:
@@ -99,12 +100,11 @@ def _find_key() -> tuple[str, str] | None:
     answer matches what ``wandb.init`` would do. A malformed key is refused here.
     """
     from wandb.errors import AuthenticationError
-    from wandb.sdk.lib.wbauth import authenticate
+
+    from helpers.wandb_internals import stored_credentials
 
     try:
-        auth = authenticate.authenticate_session(
-            host=server_host(), source="helpers.mode", prompt=False, update_session=False
-        )
+        auth = stored_credentials(server_host())
     except AuthenticationError as exc:
         raise SetupError(
             f"the W&B API key wandb found is not valid: {exc} Copy it again from "
@@ -188,6 +188,17 @@ def probe(host: str, key: str, timeout: float | None = None) -> int | str:
     return answer[0] if answer else silence
 
 
+def sync_command(folder: Path) -> str:
+    """The command that uploads every offline run of ``folder``, typed as is from any folder.
+
+    wandb 0.31 removed ``wandb sync --sync-all``; a bare ``wandb sync`` looks only in
+    ``./wandb`` of the folder it is typed in and asks for a yes first. Given the run
+    folder's parent, ``wandb/``, it syncs each offline run in it once (``latest-run`` is the
+    same file, which wandb skips), without asking.
+    """
+    return f"wandb sync {shlex.quote(str(Path(folder).absolute()))}"
+
+
 def choose_mode(requested: str | None = None, quiet: bool = False) -> str:
     """Return the wandb mode to pass to ``wandb.init(mode=...)``, with one line saying why.
 
@@ -211,7 +222,7 @@ def choose_mode(requested: str | None = None, quiet: bool = False) -> str:
         raise SetupError(str(error)) from None
     if mode == "offline":
         return mode
-    sync = f"upload them later with `wandb sync --sync-all` in {folder}"
+    sync = f"upload them later with `{sync_command(folder)}`"
     found = _find_key()
     if found is None:
         if mode == "online" and not can_prompt():

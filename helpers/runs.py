@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from helpers.wandb_internals import leet_inspect_command
 
 
 class UnreadableRunError(RuntimeError):
@@ -61,30 +62,9 @@ def check_writable(folder: Path, fix: str = "set WANDB_DIR to a folder you can w
         ) from None
 
 
-def _leet(run_file: Path, *flags: str) -> list[str]:
-    """The command line of ``wandb leet inspect FLAGS RUN_FILE``, as wandb's CLI builds it."""
-    try:
-        from wandb.util import get_core_path
-
-        core = get_core_path()
-    except Exception:  # no wandb-core on this platform: fall back to the (slower) CLI
-        cli = shutil.which("wandb") or "wandb"
-        return [cli, "leet", "inspect", *flags, str(run_file)]
-    return [
-        core,
-        "leet",
-        "inspect",
-        *flags,
-        "--no-observability",
-        "--run-file",
-        str(run_file),
-        str(run_file.parent.parent),
-    ]
-
-
 def _run_leet(run_file: Path, *flags: str) -> str:
     result = subprocess.run(
-        _leet(run_file, *flags),
+        leet_inspect_command(run_file, *flags),
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
@@ -332,7 +312,7 @@ def runs_table(
     sort_by: str | None = None,
     columns: list[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per run, like the web Table view: identity, state, ``config.*`` and metrics.
+    """One row per run, like the website's Runs tab: identity, state, ``config.*`` and metrics.
 
     ``runs`` is a list from :func:`read_runs` or a wandb folder to read; ``sort_by``
     a metric to sort on, best first (lowest first for ``nll``, a loss); ``columns``

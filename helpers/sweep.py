@@ -29,13 +29,21 @@ import pandas as pd
 import yaml
 
 from helpers.runs import check_writable, find_run, read_or_explain, wandb_dir
+from helpers.wandb_internals import SAVE_REQUIREMENTS, SWEEP_PARAM_PATH, reload_settings
 
-COURSE_SWEEP = Path(__file__).with_name("sweep.yaml")
+# The course's one sweep config is notebooks/sweep.yaml (what `wandb sweep` is given). A checkout
+# reads it in place; an installed copy (Colab) reads the one pyproject.toml ships with the package.
+_SHIPPED_SWEEP = Path(__file__).with_name("course_files") / "sweep.yaml"
+COURSE_SWEEP = (
+    _SHIPPED_SWEEP
+    if _SHIPPED_SWEEP.is_file()
+    else Path(__file__).resolve().parents[1] / "notebooks" / "sweep.yaml"
+)
 METHODS = ("grid", "random", "bayes")
 
 
 def _engine() -> Any:
-    from helpers.course import import_jsonschema  # the engine validates configs with it
+    from helpers.startup import import_jsonschema  # the engine validates configs with it
 
     import_jsonschema()
     with warnings.catch_warnings():  # sweeps 0.2 uses pydantic v1 names: quiet its import
@@ -45,7 +53,7 @@ def _engine() -> Any:
 
 
 def load_sweep_config(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """Read a sweep config from YAML: the course sweep (shipped with this package) by default."""
+    """Read a sweep config from YAML: the course's notebooks/sweep.yaml by default."""
     path = Path(path) if path else COURSE_SWEEP
     if not path.is_file():
         raise FileNotFoundError(f"no sweep config at {path}")
@@ -87,23 +95,6 @@ def validate_sweep_config(config: dict[str, Any]) -> dict[str, Any]:
         listed = "\n".join(f"- {p}" for p in dict.fromkeys(problems))
         raise ValueError(f"the sweep config is not valid:\n{listed}")
     return config
-
-
-def _reload_wandb_settings() -> None:
-    """Make wandb read the ``WANDB_*`` variables again before the next ``wandb.init``.
-
-    ``wandb.agent`` calls ``wandb.teardown()`` for this, which also stops the wandb-core
-    service: the next run then waits ~0.3 s for a new one. Reloading the settings of the
-    running setup does the same job and keeps the service; teardown is the fallback.
-    """
-    import wandb
-    from wandb.sdk import wandb_setup
-
-    reload = getattr(wandb_setup.singleton(), "_load_settings", None)
-    try:
-        reload(system_settings_path=None, disable_sagemaker=False)
-    except Exception:  # another wandb version: do what wandb.agent does
-        wandb.teardown()
 
 
 class SweepRuns(list):
@@ -226,16 +217,16 @@ def _one_run(
         param_path.write_text(yaml.safe_dump({k: {"value": v} for k, v in params.items()}))
         variables = {
             "WANDB_RUN_ID": run_id,
-            "WANDB_SWEEP_PARAM_PATH": str(param_path),
+            SWEEP_PARAM_PATH: str(param_path),
             "WANDB_RUN_GROUP": group,
             "WANDB_JOB_TYPE": "sweep",
             "WANDB_SILENT": "true",
             **({"WANDB_PROJECT": project} if project else {}),  # as wandb.agent sets it
-            **({} if requirements else {"WANDB_X_SAVE_REQUIREMENTS": "false"}),
+            **({} if requirements else {SAVE_REQUIREMENTS: "false"}),
         }
         try:
             with patch.dict(os.environ, variables):  # restored as they were, even on error
-                _reload_wandb_settings()
+                reload_settings()
                 _STATE["in_run"] = True
                 try:
                     train()
@@ -246,7 +237,7 @@ def _one_run(
                 _STATE["in_run"] = False
                 wandb.finish()
         finally:
-            _reload_wandb_settings()  # later runs outside the sweep get their own id again
+            reload_settings()  # later runs outside the sweep get their own id again
             _end_quiet_stop()
             parent = _STATE["parent"]
             if parent is not None and os.getppid() != parent:
@@ -572,12 +563,14 @@ def _stop_workers(
 def parameter_importance(
     table: pd.DataFrame, metric: str, params: list[str] | None = None, seed: int = 0
 ) -> pd.DataFrame:
-    """Which hyperparameter matters most for ``metric``, computed as W&B's importance panel does.
+    """Which hyperparameter matters most for ``metric``: a random forest on one-hot columns.
 
-    A random forest is trained with the hyperparameters as inputs and the metric as the
-    target; its feature importances say how much each input explains. Alongside, the
-    linear correlation of each input with the metric says in which direction it acts.
-    Categorical values are one-hot encoded, one row per value (e.g. ``weights=distance``).
+    A scikit-learn random forest is trained with the hyperparameters as inputs and the
+    metric as the target; its feature importances say how much each input explains.
+    Alongside, the linear correlation of each input with the metric says in which direction
+    it acts. Categorical values are one-hot encoded, one row per value (e.g.
+    ``weights=distance``). W&B's importance panel answers the same question with its own
+    model, so with few runs it may rank close parameters differently.
     ``table`` is :func:`helpers.runs.runs_table` output; ``params`` the config keys to
     use (default: every ``config.*`` column that varies). A table of no runs (wandb
     disabled) gives an empty ranking.

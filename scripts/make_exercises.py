@@ -3,12 +3,25 @@
     python scripts/make_exercises.py          # rewrite what is stale
     python scripts/make_exercises.py --check  # exit 1 and list what is stale, change nothing
 
-Each lesson cell tagged ``solution`` holds its exercise in ``metadata.exercise``: the
-"Your turn" cell the student edition shows instead (usually a comment and a variable
-left empty, so the check after it names what is missing). Everything else is copied
-as it is, so the checks of the student edition judge the student's own run. Badges
-point at the student edition's own files. The output depends only on the lessons,
-so a rerun changes nothing.
+Each lesson cell tagged ``solution`` marks its solution as nbgrader does, with lines a
+teacher sees and edits in JupyterLab::
+
+    # Your turn: start a run (run = wandb.init(...)) and finish it.
+    run = None
+    ### BEGIN SOLUTION
+    run = wandb.init(project=PROJECT, mode=MODE)
+    run.finish()
+    ### END SOLUTION
+
+The student edition keeps every line outside the markers (the "Your turn" stub: a
+comment and a variable left empty, so the check after it names what is missing) and
+drops each marked region; a cell may hold several regions (notebook 02 marks three
+lines of a script). In a markdown prompt, the text between ``<!-- BEGIN HINT -->`` and
+``<!-- END HINT -->`` (the worked lines the lesson spells out) becomes a collapsed
+``<details>`` hint that the student opens on purpose. Everything else is copied as it
+is, so the checks of the student edition judge the student's own run. Badges point at
+the student edition's own files. The output depends only on the lessons, so a rerun
+changes nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +39,10 @@ from notebook_links import ROOT, link_notebook, repository
 LESSONS = ROOT / "notebooks"
 EXERCISES = LESSONS / "exercises"  # where the edition is written
 PUBLISHED = LESSONS / "exercises"  # where it lives in the repository: its badges point there
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+HINT_BEGIN, HINT_END = "<!-- BEGIN HINT -->", "<!-- END HINT -->"
+HINT_OPEN = "<details><summary>Hint: the lines to write</summary>\n"
+HINT_CLOSE = "\n</details>"
 EDITION_NOTE = (
     "**Student edition.** Write your code in the *Your turn* cells; the check after each one reads "
     "back what your run stored and tells you what is missing. The complete lesson, with the "
@@ -33,19 +50,44 @@ EDITION_NOTE = (
 )
 
 
+def your_turn(source: str, where: str) -> str:
+    """The solution cell's source without its marked regions: what the student starts from."""
+    kept: list[str] = []
+    inside = False
+    for line in source.splitlines():
+        mark = line.strip()
+        if mark in (BEGIN, END) and (mark == BEGIN) == inside:
+            raise ValueError(f"{where}: {mark!r} {'inside' if inside else 'outside'} a solution")
+        if mark in (BEGIN, END):
+            inside = mark == BEGIN
+        elif not inside:
+            kept.append(line)
+    if inside:
+        raise ValueError(f"{where}: {BEGIN!r} without its {END!r}")
+    if BEGIN not in source:
+        raise ValueError(f"{where}: a solution cell marks no {BEGIN!r} ... {END!r}:\n{source}")
+    return "\n".join(kept).strip("\n")
+
+
+def student_prompt(source: str, where: str) -> str:
+    """A markdown cell whose ``HINT`` blocks are folded into ``<details>``, closed until clicked."""
+    if source.count(HINT_BEGIN) != source.count(HINT_END):
+        raise ValueError(f"{where}: {HINT_BEGIN} and {HINT_END} must come in pairs")
+    return source.replace(HINT_BEGIN, HINT_OPEN).replace(HINT_END, HINT_CLOSE)
+
+
 def student_edition(lesson: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     """The lesson with every ``solution`` cell replaced by its "Your turn" cell."""
     nb = copy.deepcopy(lesson)
     cells = []
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
+        where = f"{name}, cell {index}"
         if "solution" in cell.metadata.get("tags", []):
-            if "exercise" not in cell.metadata:
-                raise ValueError(
-                    f"{name}: a solution cell has no metadata.exercise:\n{cell.source}"
-                )
-            turn = nbformat.v4.new_code_cell(cell.metadata["exercise"])
+            turn = nbformat.v4.new_code_cell(your_turn(cell.source, where))
             turn.metadata["tags"] = ["your-turn"]
             cell = turn
+        elif cell.cell_type == "markdown" and HINT_BEGIN in cell.source:
+            cell.source = student_prompt(cell.source, where)
         cells.append(cell)
     intro = cells[0].source.split("\n\n", 2)
     if len(intro) < 3:

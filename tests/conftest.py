@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from helpers.wandb_internals import SERVICE
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 
@@ -23,7 +25,7 @@ def own_wandb_service(monkeypatch: pytest.MonkeyPatch) -> None:
     child that inherits it logs through that long-lived service instead: its run file then
     stays open after the child dies, and no wandb-core is among the child's processes.
     """
-    monkeypatch.delenv("WANDB_SERVICE", raising=False)
+    monkeypatch.delenv(SERVICE, raising=False)
 
 
 @pytest.fixture

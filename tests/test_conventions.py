@@ -164,3 +164,15 @@ def test_only_lesson_code_and_one_setup_call_in_sight(path):
     names = re.findall(r"^(\w+) = ", nb.cells[parameters].source, re.M)
     for name in names:  # every parameter goes through setup's validation
         assert f"{name}={name}" in after, f"setup(...) is not given {name}"
+
+
+def test_the_course_has_one_sweep_config_and_the_helpers_read_it():
+    from helpers.sweep import COURSE_SWEEP, load_sweep_config
+
+    configs = [
+        p for p in checkout_files() if p.name.endswith((".yaml", ".yml")) and "sweep" in p.name
+    ]
+    assert configs == [NOTEBOOKS / "sweep.yaml"], "one sweep config: notebooks/sweep.yaml"
+    assert not configs[0].is_symlink(), "a symlink is a text file in a Windows checkout"
+    assert COURSE_SWEEP.resolve() == configs[0]
+    assert load_sweep_config() == yaml.safe_load(configs[0].read_text())

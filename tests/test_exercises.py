@@ -28,7 +28,7 @@ HINTS: dict[str, list[str]] = {
     "02_logging": ["`run` is None: start the run with run = wandb.init(...)"],
     "03_config": [
         "`run` is None: start the run with run = wandb.init(...)",
-        "`compare_runs` is empty: append each model's run to it in the loop",
+        "`compare_runs` is empty: append each model's run to it",
     ],
     "04_figures": ["scatter was not logged as media"],
     "05_sklearn_plots": ["`run` is None: start the run with run = wandb.init(...)"],
@@ -114,6 +114,70 @@ def test_every_solution_becomes_a_your_turn_cell_followed_by_a_check(lesson):
         assert nb.cells[i].source not in source, "the Your turn cell gives the solution away"
         following = [c for c in edition.cells[i + 1 :] if {"check", "your-turn"} & set(_tags(c))]
         assert following and "check" in _tags(following[0]), "a check follows every exercise"
+
+
+def _make_exercises():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import make_exercises
+    finally:
+        sys.path.pop(0)
+    return make_exercises
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_a_teacher_sees_each_stub_and_solution_in_the_lessons_own_source(lesson):
+    """No hidden metadata: the stub and the marked solution are the cell's visible lines."""
+    make_exercises = _make_exercises()
+    edition = nbformat.read(EXERCISES / lesson.name, as_version=4)
+    turns = [c.source for c in edition.cells if "your-turn" in _tags(c)]
+    solutions = [c for c in nbformat.read(lesson, as_version=4).cells if "solution" in _tags(c)]
+    assert not [c for c in solutions if "exercise" in c.metadata], "a stub hidden in metadata"
+    for cell, turn in zip(solutions, turns, strict=True):
+        assert make_exercises.BEGIN in cell.source and make_exercises.END in cell.source
+        assert turn == make_exercises.your_turn(cell.source, lesson.name)
+        assert set(turn.splitlines()) <= set(cell.source.splitlines()), (
+            "a line only the edition has"
+        )
+
+
+def test_a_changed_stub_changes_the_student_edition_and_bad_markers_are_named():
+    make_exercises = _make_exercises()
+    source = "# Your turn: log it\nrun = None\n### BEGIN SOLUTION\nrun = 1\n### END SOLUTION"
+    assert make_exercises.your_turn(source, "x") == "# Your turn: log it\nrun = None"
+    changed = source.replace("log it", "log it twice")
+    assert make_exercises.your_turn(changed, "x") == "# Your turn: log it twice\nrun = None"
+    with pytest.raises(ValueError, match="'### BEGIN SOLUTION' without its '### END SOLUTION'"):
+        make_exercises.your_turn(source.replace("### END SOLUTION", ""), "07, cell 3")
+    with pytest.raises(ValueError, match="'### END SOLUTION' outside a solution"):
+        make_exercises.your_turn("### END SOLUTION\nrun = None", "x")
+    with pytest.raises(ValueError, match="marks no '### BEGIN SOLUTION'"):
+        make_exercises.your_turn("run = None", "x")
+    with pytest.raises(ValueError, match="must come in pairs"):
+        make_exercises.student_prompt("<!-- BEGIN HINT -->\nrun.log(x)", "x")
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_the_student_edition_asks_and_hides_the_lines_in_a_hint(lesson):
+    """No line of a solution shows in the student's prompts, but inside a closed <details> hint."""
+    edition = nbformat.read(EXERCISES / lesson.name, as_version=4)
+    solutions = [
+        c.source for c in nbformat.read(lesson, as_version=4).cells if "solution" in _tags(c)
+    ]
+    code = {
+        line.strip()
+        for source in solutions
+        for line in source.splitlines()
+        if len(line.strip()) > 12 and not line.strip().startswith("#") and "(" in line
+    }
+    for cell in edition.cells:
+        if cell.cell_type != "markdown":
+            continue
+        assert "<!-- BEGIN HINT -->" not in cell.source and "<details open" not in cell.source
+        shown = re.sub(r"<details>.*?</details>", "", cell.source, flags=re.S)
+        assert not [line for line in code if line in shown], cell.source
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)

@@ -22,6 +22,7 @@ import pytest
 
 from helpers.runs import read_runs, run_files
 from helpers.sweep import load_sweep_config, local_sweep
+from helpers.wandb_internals import CORE_PROGRAM
 from tests.conftest import ROOT, run_python
 
 SWEEP = str(ROOT / "scripts" / "wandb_sweep.py")
@@ -257,7 +258,7 @@ def test_an_interrupted_sweep_stores_the_truth_and_leaves_no_process(
         time.sleep(0.5)  # let the waiting runs reach their sleep
         tree = psutil.Process(parent.pid).children(recursive=True)
         names = [p.name() for p in alive(tree)]
-        assert names.count("wandb-core") == workers
+        assert names.count(CORE_PROGRAM) == workers
         if how == "ctrl-c":
             os.killpg(parent.pid, signal.SIGINT)
         else:

@@ -12,6 +12,7 @@ from typing import ClassVar
 import pytest
 
 from helpers import mode
+from helpers.wandb_internals import key_prompt_url
 from tests.conftest import ROOT, run_python
 
 
@@ -66,7 +67,8 @@ def test_online_without_a_key_and_no_terminal_fails_before_any_run(no_credential
         mode.choose_mode("online")
 
 
-KEY = "0123456789abcdef" * 2 + "01234567"
+KEY = "0123456789abcdef" * 2 + "01234567"  # a legacy key: 40 characters
+TODAY_KEY = ("iK7_q2Zr" * 11)[:86]  # a key as W&B issues them today: about 86 characters
 
 
 class _Server(http.server.BaseHTTPRequestHandler):
@@ -85,15 +87,16 @@ class _Server(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def server(no_credentials, monkeypatch):
-    """A W&B-like /graphql answering with a status the test chooses, and the key set."""
+@pytest.fixture(params=[KEY, TODAY_KEY], ids=["legacy-key", "today-key"])
+def server(no_credentials, monkeypatch, request):
+    """A W&B-like /graphql answering with a status the test chooses, and a key of either format."""
     handler = type("Handler", (_Server,), {"status": 200, "seen": []})
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     monkeypatch.setenv("WANDB_BASE_URL", f"http://127.0.0.1:{httpd.server_address[1]}")
-    monkeypatch.setenv("WANDB_API_KEY", KEY)
+    monkeypatch.setenv("WANDB_API_KEY", request.param)
     reset_wandb_settings()
+    handler.key = request.param
     yield handler
     httpd.shutdown()
     httpd.server_close()
@@ -113,7 +116,7 @@ def test_a_key_the_server_accepts_means_online_and_names_where_the_key_came_from
     assert mode.choose_mode() == "online"
     out = capsys.readouterr().out.strip().splitlines()
     assert out == [f"wandb: online at {mode.server_host()}, with the API key from WANDB_API_KEY."]
-    assert KEY not in "".join(out)
+    assert server.key not in "".join(out)
     assert "Viewer" in server.seen[0]
 
 
@@ -124,7 +127,7 @@ def test_a_refused_key_is_one_line_naming_the_fix(server, status):
         mode.choose_mode()
     message = str(caught.value)
     assert "refused the API key from WANDB_API_KEY" in message
-    assert "wandb login --relogin" in message and KEY not in message
+    assert "wandb login --relogin" in message and server.key not in message
     assert caught.value._render_traceback_() == [f"KeyRefused: {message}"]
 
 
@@ -178,10 +181,7 @@ def test_a_forced_online_mode_with_no_server_is_refused_not_guessed(server, monk
 
 
 def test_the_key_page_is_the_one_wandb_prints(server):
-    from wandb.sdk.lib.wbauth import prompt
-
-    expected = prompt._authorize_url(prompt.HostUrl(mode.server_host()), signup=False, referrer="")
-    assert mode.key_page() == expected
+    assert mode.key_page() == key_prompt_url(mode.server_host())
 
 
 def test_an_unwritable_run_folder_is_refused_before_any_run(no_credentials, tmp_path, monkeypatch):
@@ -233,9 +233,10 @@ def test_a_colab_secret_that_cannot_be_read_says_why(
     assert "add a WANDB_API_KEY secret" in capsys.readouterr().out
 
 
-def test_a_key_in_netrc_is_found(no_credentials, tmp_path, monkeypatch):
+@pytest.mark.parametrize("key", [KEY, TODAY_KEY], ids=["legacy-key", "today-key"])
+def test_a_key_in_netrc_is_found(no_credentials, tmp_path, monkeypatch, key):
     netrc = tmp_path / "netrc"
-    netrc.write_text("machine api.wandb.ai\n  login user\n  password " + "ab" * 20 + "\n")
+    netrc.write_text("machine api.wandb.ai\n  login user\n  password " + key + "\n")
     netrc.chmod(0o600)
     monkeypatch.setenv("NETRC", str(netrc))
     assert mode.has_credentials() is True

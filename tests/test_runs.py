@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from helpers.checks import check_run
 from helpers.runs import latest_run, overview, read_run, read_runs, run_files, runs_table
 from tests.conftest import ROOT, run_python
+from tests.run_checks import check_run
 
 LOG_TWO_RUNS = """
 import wandb

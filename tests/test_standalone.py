@@ -9,6 +9,7 @@ console output.
 
 from __future__ import annotations
 
+import json
 import secrets
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import NOTEBOOKS, ROOT, run_python, seats_but
 
@@ -85,3 +87,17 @@ def test_notebook_runs_alone_and_never_leaks_the_key(notebook, installed, tmp_pa
             leaks.append(str(path.relative_to(tmp_path)))
     assert leaks == [], f"the API key was written to: {leaks}"
     assert list((alone / "wandb").glob("offline-run-*")), "the notebook stored no run"
+
+
+def test_an_installed_copy_reads_the_notebooks_sweep_config(installed, tmp_path):
+    code = (
+        "import json\n"
+        "from helpers.sweep import COURSE_SWEEP, load_sweep_config\n"
+        "print(COURSE_SWEEP)\n"
+        "print(json.dumps(load_sweep_config()))\n"
+    )
+    result = run_python(code, tmp_path, {"PYTHONPATH": str(installed)})
+    assert result.returncode == 0, result.stderr
+    where, config = result.stdout.splitlines()[-2:]
+    assert where.startswith(str(installed)), "the copy shipped with the package"
+    assert json.loads(config) == yaml.safe_load((NOTEBOOKS / "sweep.yaml").read_text())

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 import wandb
 
-from helpers.checks import check_sweep_runs
 from helpers.runs import find_run, read_runs, runs_table
 from helpers.sweep import (
     load_sweep_config,
@@ -15,7 +14,9 @@ from helpers.sweep import (
     parameter_importance,
     validate_sweep_config,
 )
+from helpers.wandb_internals import SWEEP_PARAM_PATH
 from tests.conftest import ROOT, run_python
+from tests.run_checks import check_sweep_runs
 
 SCRIPT = str(ROOT / "scripts" / "wandb_sweep.py")
 
@@ -201,7 +202,7 @@ def test_a_run_started_by_wandb_agent_trains_the_config_it_was_given(offline, tm
     result = run_python(
         "",
         ROOT,
-        {"WANDB_SWEEP_ID": "abc123", "WANDB_SWEEP_PARAM_PATH": str(params)},
+        {"WANDB_SWEEP_ID": "abc123", SWEEP_PARAM_PATH: str(params)},
         args=[config["program"]],
     )
     assert result.returncode == 0, result.stderr

@@ -8,7 +8,7 @@ import papermill as pm
 import pytest
 from sklearn.metrics import confusion_matrix
 
-from helpers.checks import check_chart_labels, check_image, check_plot_inputs
+from helpers.checks import check_plot_inputs
 from helpers.data import load_split
 from helpers.models import make_model
 from helpers.runs import read_runs
@@ -21,6 +21,7 @@ from helpers.views import (
     stored_confusion_matrix,
 )
 from tests.conftest import NOTEBOOKS
+from tests.run_checks import check_chart_labels, check_image
 
 matplotlib.use("Agg")
 CLASSES = ["setosa", "versicolor", "virginica"]

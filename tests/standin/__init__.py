@@ -29,9 +29,21 @@ from pathlib import Path
 from .server import StandInServer
 from .store import StoredRun, StoredSweep
 
-__all__ = ["StandIn", "StoredRun", "StoredSweep", "account_env", "serve"]
+__all__ = [
+    "LEGACY_KEY",
+    "TODAY_KEY",
+    "StandIn",
+    "StoredRun",
+    "StoredSweep",
+    "account_env",
+    "serve",
+]
 
 ENTITY = "iris-student"
+# An API key as W&B issues them today: about 86 letters, digits and underscores (older keys have
+# 40). wandb 0.31 accepts both; the online tests log in with this one.
+TODAY_KEY = ("iK7_q2Zr" * 11)[:86]
+LEGACY_KEY = "a" * 40
 
 
 def account_env(base_url: str, api_key: str, home: str | os.PathLike[str]) -> dict[str, str]:
@@ -49,7 +61,7 @@ def account_env(base_url: str, api_key: str, home: str | os.PathLike[str]) -> di
 class StandIn:
     """The running stand-in: its address, a key it accepts, switches, and what it stored."""
 
-    def __init__(self, entity: str = ENTITY, api_key: str = "a" * 40) -> None:
+    def __init__(self, entity: str = ENTITY, api_key: str = TODAY_KEY) -> None:
         self._server = StandInServer(entity, api_key)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="wandb-standin", daemon=True
@@ -129,7 +141,7 @@ class StandIn:
 
 
 @contextmanager
-def serve(entity: str = ENTITY, api_key: str = "a" * 40) -> Iterator[StandIn]:
+def serve(entity: str = ENTITY, api_key: str = TODAY_KEY) -> Iterator[StandIn]:
     """Run a stand-in on 127.0.0.1 (a free port) for the ``with`` block."""
     server = StandIn(entity, api_key)
     try:

@@ -18,21 +18,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from helpers.wandb_internals import AGENT_WAITS
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 
 # A sitecustomize for child processes (kernels, scripts, `wandb agent`): when wandb's agent
 # modules are imported, shorten their waits through wandb's own class attributes (the
-# agents otherwise sleep 5 s between heartbeats and polls). Tests only; wandb is untouched.
-FAST_AGENTS = """\
+# agents otherwise sleep 5 s between heartbeats and polls; the attributes are named in
+# helpers.wandb_internals.AGENT_WAITS). Tests only; wandb is untouched.
+_WAITS = {module: (attribute, 0.2) for module, attribute in AGENT_WAITS.items()}
+FAST_AGENTS = f"""\
 import importlib.abc
 import importlib.util
 import sys
 
-WAITS = {
-    "wandb.agents.pyagent": ("HEARTBEAT_SLEEP_SECONDS", 0.2),
-    "wandb.wandb_agent": ("POLL_INTERVAL", 0.2),
-}
+WAITS = {_WAITS!r}
 
 
 class _ShortenAgentWaits(importlib.abc.MetaPathFinder):

@@ -1,0 +1,133 @@
+"""Checks of the scores a run stored (exercises 4, 5, 6 and 9), recomputed from its config.
+
+Each check reads back what wandb stored and compares it with what the run's config
+must give on the course's fixed split and folds (:mod:`helpers.recompute`), so its
+hint says what was found and what was expected, with the numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helpers.check_core import METRICS, CheckResult, close, inspect_run, stored_run, verdict
+from helpers.models import MODEL_NAMES, model_params
+from helpers.recompute import config_model, describe, fold_scores, mean_scores
+
+
+def judge_scores(stored: dict[str, Any], model: str | None = None) -> CheckResult:
+    """Are the stored accuracy, f1 and nll the means over the folds of the model the config names?
+
+    ``model`` is assumed when the config names none. When they are not, the hint says
+    what they are instead: the last fold's, the negated log loss, another model's.
+    """
+    result = inspect_run(stored, metrics=METRICS)
+    if not result.ok:
+        return result
+    try:
+        name, params = config_model(stored.get("config") or {}, model)
+    except ValueError as error:
+        return CheckResult(missing=[f"the config does not describe a course model: {error}"])
+    summary, expected = stored["summary"], mean_scores(name, params)
+    folds = fold_scores(name, params)
+    wrong = [key for key in METRICS if not close(summary[key], expected[key])]
+    if not wrong:
+        result.found.append(
+            f"the scores are the means over the 10 folds of {describe(name, params)}"
+        )
+        return result
+    result = CheckResult(found=[f for f in result.found if f.split(" ")[0] not in wrong])
+    for key in wrong:
+        value, mean = summary[key], expected[key]
+        if close(value, folds[key][-1]):
+            why = "the last fold's"
+            fix = "log the means after the loop"
+        elif key == "nll" and close(value, -mean):
+            why = "negative"
+            fix = "scikit-learn negates the log loss (neg_log_loss): flip its sign back"
+        else:
+            why, fix = "", _other_model(summary, name, params)
+        found = f"{key} in the summary is {value:.4f}{', ' + why if why else ''}"
+        result.missing.append(f"{found}; the mean over the folds is {mean:.4f}: {fix}")
+    return result
+
+
+def _other_model(summary: dict[str, Any], name: str, params: dict[str, Any]) -> str:
+    """Why the scores differ from the config's model: the hint for a config logged but not used."""
+    candidates = [(m, model_params(m)) for m in MODEL_NAMES]
+    for other, defaults in candidates:
+        scores = mean_scores(other, defaults)
+        if all(close(summary[k], scores[k]) for k in METRICS) and (other, defaults) != (
+            name,
+            params,
+        ):
+            if other != name:
+                return f"they are {other}'s, but the config says model={name!r}"
+            changed = {k: v for k, v in params.items() if defaults.get(k) != v}
+            said = ", ".join(f"{k}={v!r}" for k, v in sorted(changed.items()))
+            return (
+                f"the config says {said}, but the scores are those of the defaults "
+                f"{describe(other, defaults)}: build the model from run.config"
+            )
+    return f"evaluate the model the config describes, {describe(name, params)}, on every fold"
+
+
+def _fold_curve(stored: dict[str, Any], name: str, params: dict[str, Any]) -> CheckResult:
+    """Is some key's history the ten folds' accuracies, in order (the curve of exercise 4)?"""
+    from helpers.runs import history
+
+    wanted = fold_scores(name, params)["accuracy"]
+    numeric = history(stored).select_dtypes("number")
+    several = {}
+    for key in numeric:
+        values = [float(v) for v in numeric[key].dropna()]
+        if key.startswith("_") or len(values) < 2:
+            continue
+        several[key] = values
+        windows = range(len(values) - len(wanted) + 1)
+        if any(all(map(close, values[i : i + len(wanted)], wanted)) for i in windows):
+            return CheckResult(found=[f"a curve: {key} holds the 10 folds' accuracies"])
+    shown = ", ".join(f"{v:.3f}" for v in wanted)
+    if not several:
+        return CheckResult(
+            missing=[f"no curve: log each fold's accuracy inside the loop ({shown})"]
+        )
+    logged = "; ".join(
+        f"{key} at {len(v)} steps ({', '.join(f'{x:.3g}' for x in v[:4])}...)"
+        for key, v in several.items()
+    )
+    return CheckResult(missing=[f"no key holds the folds' accuracies ({shown}); logged: {logged}"])
+
+
+def check_fold_scores(run: Any, model: str | None = None, name: str = "run") -> None:
+    """Exercise 4: the run stored the means over the folds and a curve of each fold's accuracy.
+
+    ``model`` (the notebook's ``MODEL``) is assumed when the run's config names none.
+    """
+    result = CheckResult()
+    stored = stored_run(run, name, result)
+    if stored is not None:
+        result.add(judge_scores(stored, model))
+        config = stored.get("config") or {}
+        if config.get("model", model) in MODEL_NAMES:
+            result.add(_fold_curve(stored, *config_model(config, model)))
+    verdict(result)
+
+
+def judge_config(stored: dict[str, Any], model: str) -> CheckResult:
+    """Exercise 5: the config names the model and its hyperparameters, and made the scores."""
+    config = stored.get("config") or {}
+    name = config.get("model", model)
+    keys = ["model", *(model_params(name) if name in MODEL_NAMES else [])]
+    result = inspect_run(stored, config=keys)
+    if result.ok:
+        result.add(judge_scores(stored))
+    return result
+
+
+def check_config_run(run: Any, model: str, name: str = "run") -> None:
+    """Exercise 5: one run whose config describes the model that made its scores."""
+    result = CheckResult()
+    stored = stored_run(run, name, result)
+    if stored is not None:
+        result.add(judge_config(stored, model))
+    verdict(result)

@@ -1,0 +1,30 @@
+"""Start-up work the course keeps out of a student's Run All: imports that cost seconds for nothing.
+
+Both the notebooks' ``setup()`` (:mod:`helpers.course`) and the sweep engine
+(:mod:`helpers.sweep`) import jsonschema through here, so neither module needs the other.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def import_jsonschema() -> None:
+    """Import jsonschema now, without the IRI syntax checker it loads when it can.
+
+    In a notebook, wandb's ``run.finish()`` imports nbformat (to save the session's history)
+    and the sweep engine validates configs: both import jsonschema, which loads
+    ``rfc3987_syntax`` when installed (JupyterLab installs it). That module builds an Earley
+    parser on import: 3 s of a student's Run All on a 2-core machine, for a URL format
+    neither uses. It is hidden only while jsonschema is first imported, so anything that
+    imports it later still gets it.
+    """
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        return
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # jsonschema skips it
+    try:
+        import jsonschema  # noqa: F401
+    except ImportError:  # not installed: nothing imports it, nothing to speed up
+        pass
+    finally:
+        del sys.modules["rfc3987_syntax"]
