@@ -154,30 +154,44 @@ BROWSER_TIMINGS = ROOT / "outputs" / "browser-timings.json"
 
 
 def print_browser_timings(path: Path = BROWSER_TIMINGS) -> None:
-    """What a student waits for in JupyterLab, as the last `make test-browser` measured it."""
+    """What a student waits for in JupyterLab, as the last `make test-browser` measured it.
+
+    One row per notebook and seat: ``offline`` (no account) beside ``online`` (an account,
+    the W&B stand-in as its server). A file from before the online seat holds offline only.
+    """
     import json
 
     if not path.exists():
         print(f"no {path.relative_to(ROOT)}: `make test-browser` writes it")
         return
     record = json.loads(path.read_text())
-    print(f"JupyterLab, Run All (from {path.relative_to(ROOT)}, {record.get('date', '?')})")
+    seats = record.get("seats") or {
+        "offline": {"date": record.get("date", "?"), "notebooks": record.get("notebooks", {})}
+    }
+    order = sorted(seats, key=lambda seat: (seat != "offline", seat))
+    dates = ", ".join(f"{seat} {seats[seat].get('date', '?')}" for seat in order)
+    print(f"JupyterLab, Run All (from {path.relative_to(ROOT)}: {dates})")
     print("kernel busy: the sum of the cells' own times (JupyterLab's recordTiming); the rest")
     print("of Run All to idle is the front end and the messages between kernel and page.")
     nan = float("nan")
     print(
-        f"{'notebook':<18}{'kernel start s':>15}{'Run All to idle s':>19}{'kernel busy s':>15}"
-        "  slowest cell (s, its last line)"
+        f"{'notebook':<18}{'seat':<9}{'kernel start s':>15}{'Run All to idle s':>19}"
+        f"{'kernel busy s':>15}  slowest cell (s, its last line)"
     )
-    for name, times in sorted(record.get("notebooks", {}).items()):
-        slowest = times.get("slowest_cells") or [{}]
-        cell = slowest[0]
-        where = f"#{cell['cell']} {cell['s']:.2f} {cell['last_line']}" if cell else ""
-        print(
-            f"{name:<18}{times.get('open_to_idle_kernel_s', nan):>15.2f}"
-            f"{times.get('run_all_to_idle_s', nan):>19.2f}"
-            f"{times.get('kernel_busy_s', nan):>15.2f}  {where}"
-        )
+    names = sorted({name for seat in seats.values() for name in seat.get("notebooks", {})})
+    for name in names:
+        for seat in order:
+            times = seats[seat].get("notebooks", {}).get(name)
+            if times is None:
+                continue
+            slowest = times.get("slowest_cells") or [{}]
+            cell = slowest[0]
+            where = f"#{cell['cell']} {cell['s']:.2f} {cell['last_line']}" if cell else ""
+            print(
+                f"{name:<18}{seat:<9}{times.get('open_to_idle_kernel_s', nan):>15.2f}"
+                f"{times.get('run_all_to_idle_s', nan):>19.2f}"
+                f"{times.get('kernel_busy_s', nan):>15.2f}  {where}"
+            )
 
 
 CI_TIMES = ROOT / "outputs" / "ci-times.json"

@@ -112,10 +112,17 @@ def quiet_wandb() -> None:
     """Keep wandb's console block (banner, history, summary, sync hint) out of the notebook.
 
     Only notebook 02 teaches that block; elsewhere twenty lines per run would bury the
-    lesson. wandb's own ``silent`` setting does it, for every later run in this process.
+    lesson. wandb's own ``silent`` setting does it, for every later run in this process:
+    set on the running setup, and as ``WANDB_SILENT`` for the setups wandb builds anew.
+    ``wandb.agent`` tears wandb down before each run of an online sweep; the next setup
+    reads its settings from the environment, and without the variable every run would
+    print its console block and the agent its "Agent Starting Run" lines. ``setup`` sets
+    the variable before wandb's first setup, so wandb's own messages (its settings file,
+    "Loaded credentials" when an online run logs in) are quiet from the start.
     """
     import wandb
 
+    os.environ["WANDB_SILENT"] = "true"
     wandb.setup(settings=wandb.Settings(silent=True))
 
 
@@ -163,6 +170,8 @@ def setup(*, MODE: str = "", show_console: bool = False, **parameters: Any) -> s
     name_the_notebook()
     import_jsonschema()
     colab_secret()
+    if not show_console:  # before wandb's first setup, which names the settings file it reads
+        os.environ["WANDB_SILENT"] = "true"
     mode = choose_mode(MODE or None)
     if mode == "disabled":  # a disabled run never imports wandb's public API: nothing to save
         print("wandb: disabled, so nothing is stored; the checks will say so.")

@@ -75,10 +75,29 @@ def test_runs_after_setup_are_quiet_unless_the_console_is_taught(offline, monkey
         run.log({"a": 1})
     assert "wandb:" not in capfd.readouterr().err
     wandb.teardown()
+    monkeypatch.delenv("WANDB_SILENT")  # the quiet setup set it; 02 runs in a kernel of its own
     course.setup(PROJECT="iris-course", MODE="offline", show_console=True)
     with wandb.init(project="iris-course", mode="offline") as run:
         run.log({"a": 1})
     assert "Run summary" in capfd.readouterr().err
+    wandb.teardown()
+
+
+def test_runs_stay_quiet_after_wandb_agent_tears_wandb_down(offline, monkeypatch, capfd):
+    import wandb
+
+    monkeypatch.delenv("WANDB_SILENT")
+    wandb.teardown()
+    settings = offline.parent / "config" / "settings"  # as `wandb.login()` leaves it online
+    settings.parent.mkdir()
+    settings.write_text("[default]\nbase_url = https://api.wandb.ai\n")
+    monkeypatch.delenv("WANDB_MODE")  # choosing the mode looks for a key: wandb's first setup
+    assert course.setup(PROJECT="iris-course") == "offline"
+    wandb.termlog("a message wandb prints")  # e.g. "Loaded credentials ..." when logging in
+    wandb.teardown()  # wandb.agent does this before each run of an online sweep
+    with wandb.init(project="iris-course", mode="offline") as run:
+        run.log({"a": 1})
+    assert "wandb:" not in capfd.readouterr().err
     wandb.teardown()
 
 

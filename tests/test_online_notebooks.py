@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 from concurrent.futures import ThreadPoolExecutor
 
+import nbformat
 import pytest
 
 from helpers.runs import read_runs, runs_table
@@ -53,6 +54,20 @@ def test_notebooks_01_to_06_online_agree_locally_and_through_the_api(wandb_serve
         problems += [f"{name}: {p}" for p in disagreements(local, online[_project(name)])]
     assert not problems, "\n".join(problems)
     assert wandb_server.errors == []
+    # advice for offline runs only: 01's run is on the server already
+    shown = _shown(outcomes["01_login"].notebook)
+    assert "browse: wandb leet" in shown and "upload: wandb sync" not in shown
+
+
+def _shown(notebook) -> str:
+    """Every text output of an executed notebook, stdout and stderr alike."""
+    cells = nbformat.read(notebook, as_version=4).cells
+    return "".join(
+        out.get("text", "") or out.get("data", {}).get("text/plain", "")
+        for cell in cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+    )
 
 
 def test_07_sweep_online_lists_its_runs_through_the_api(wandb_server, tmp_path):
@@ -60,6 +75,17 @@ def test_07_sweep_online_lists_its_runs_through_the_api(wandb_server, tmp_path):
     env = child_env(wandb_server.env(tmp_path), tmp_path, fast_agents=True)
     outcome = run_notebook(name, tmp_path, env, PROJECT=_project(name), COUNT=10)
     assert outcome.returncode == 0, _failure(name, outcome)
+    # quiet as offline: one progress bar, no console block or agent lines from wandb
+    (sweep_cell,) = [
+        c
+        for c in nbformat.read(outcome.notebook, as_version=4).cells
+        if c.cell_type == "code" and "wandb.agent(" in c.source
+    ]
+    bars = [o for o in sweep_cell.outputs if o.output_type == "display_data"]
+    assert len(bars) == 1 and "10/10 runs" in bars[0].data["text/plain"], sweep_cell.outputs
+    assert not [o for o in sweep_cell.outputs if "wandb:" in o.get("text", "")], sweep_cell.outputs
+    # wandb's public Api makes $WANDB_DIR/<entity>/<project>/<run id>/ for each run it lists
+    assert not (tmp_path / wandb_server.entity).exists()
 
     (sweep,) = [s for s in wandb_server.sweeps() if s.project == _project(name)]
     course = load_sweep_config()
@@ -85,3 +111,12 @@ def test_07_sweep_online_lists_its_runs_through_the_api(wandb_server, tmp_path):
     # one row per parameter, or per value of a categorical one ("weights=uniform")
     assert {row.split("=")[0] for row in importance.index} == set(params)
     assert wandb_server.errors == []
+
+
+def test_07_says_how_long_the_agent_waits_between_runs():
+    from wandb.agents.pyagent import Agent
+
+    cells = nbformat.read(ROOT / "notebooks" / "07_sweeps.ipynb", as_version=4).cells
+    text = " ".join(" ".join(c.source.split()) for c in cells if c.cell_type == "markdown")
+    seconds = Agent.HEARTBEAT_SLEEP_SECONDS
+    assert f"the agent waits for its next heartbeat, a call every {seconds} seconds" in text

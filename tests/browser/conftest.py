@@ -2,12 +2,17 @@
 
 JupyterLab runs on 127.0.0.1 with a token, on a free port, over a temporary copy of
 ``notebooks/``, as a new student has it: an empty HOME, no W&B key, no ``WANDB_MODE``.
+Two seats, each with a JupyterLab of its own (one runs at a time): ``offline``, a student
+without an account, and ``online``, a student with one, whose W&B server is the API
+stand-in (``tests/standin``) on loopback, started here (``WANDB_BASE_URL``); no key is
+stored until notebook 01 logs in with the one the test types.
 Playwright never downloads its own browser here: it drives ``/usr/bin/chromium``
 (``make test-browser`` installs Debian's ``chromium`` when it is missing).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -39,6 +44,9 @@ CHROMIUM_ARGS = [
 ]
 WINDOW = {"width": 1280, "height": 900}
 LAB_START_TIMEOUT = 90  # seconds until JupyterLab answers /api/status
+SEATS = ("offline", "online")
+# A key of the format W&B hands out today (86 characters); wandb 0.31 takes 40 or more.
+API_KEY = "wandb_v1_" + secrets.token_hex(39)[:77]
 
 # JupyterLab settings for the test, written into a temporary JUPYTERLAB_SETTINGS_DIR:
 # no news or update toasts over the notebook (they need the network), every cell
@@ -72,6 +80,9 @@ class Lab:
     root: Path
     log: Path
     process: subprocess.Popen = field(repr=False)
+    seat: str = "offline"
+    env: dict[str, str] = field(default_factory=dict, repr=False)  # the kernels' environment
+    server: Any = field(default=None, repr=False)  # the W&B stand-in (online seat)
 
     def api(self, method: str, path: str, body: Any = None, timeout: float = 10) -> Any:
         """Call the Jupyter server's REST API; returns the decoded JSON (None when empty)."""
@@ -111,9 +122,8 @@ def lab_environment(home: Path, settings: Path, workspaces: Path) -> dict[str, s
     return env
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    base = tmp_path_factory.mktemp("lab")
+def start_lab(base: Path, seat: str = "offline", server: Any = None) -> Lab:
+    """Start JupyterLab over a fresh copy of ``notebooks/`` under ``base``, as a new student."""
     root = base / "notebooks"
     shutil.copytree(
         ROOT / "notebooks",
@@ -146,43 +156,94 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     ]
     if os.geteuid() == 0:  # CI containers run as root
         command.append("--allow-root")
+    env = lab_environment(home, settings, workspaces)
+    if server is not None:  # an account on this server; its key is typed in notebook 01
+        env["WANDB_BASE_URL"] = server.base_url
     with log.open("w") as out:
         process = subprocess.Popen(
             command,
             cwd=root,
-            env=lab_environment(home, settings, workspaces),
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    server = Lab(f"http://127.0.0.1:{port}", token, root, log, process)
+    lab = Lab(f"http://127.0.0.1:{port}", token, root, log, process, seat, env, server)
     try:
         deadline = time.monotonic() + LAB_START_TIMEOUT
         while True:
             if process.poll() is not None:
-                pytest.fail(f"JupyterLab exited with {process.returncode}:\n{server.log_tail()}")
+                pytest.fail(f"JupyterLab exited with {process.returncode}:\n{lab.log_tail()}")
             try:
-                server.api("GET", "/api/status", timeout=2)
-                break
+                lab.api("GET", "/api/status", timeout=2)
+                return lab
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline:
                     pytest.fail(
-                        f"JupyterLab did not answer on {server.url} within "
-                        f"{LAB_START_TIMEOUT} s:\n{server.log_tail()}"
+                        f"JupyterLab did not answer on {lab.url} within "
+                        f"{LAB_START_TIMEOUT} s:\n{lab.log_tail()}"
                     )
                 time.sleep(0.5)
-        yield server
-    finally:
+    except BaseException:
+        stop_lab(lab)
+        raise
+
+
+def stop_lab(lab: Lab) -> None:
+    try:
+        lab.api("POST", "/api/shutdown", timeout=5)
+        lab.process.wait(timeout=20)
+    except Exception:
+        lab.process.terminate()
         try:
-            server.api("POST", "/api/shutdown", timeout=5)
-            process.wait(timeout=20)
-        except Exception:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            lab.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            lab.process.kill()
+            lab.process.wait(timeout=10)
+
+
+class Labs:
+    """One JupyterLab per seat, started when its first notebook runs; one runs at a time."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.factory = tmp_path_factory
+        self.running: Lab | None = None
+        self.server: Any = None
+        self._stack = contextlib.ExitStack()
+
+    def get(self, seat: str) -> Lab:
+        if self.running is not None and self.running.seat == seat:
+            return self.running
+        self.close_lab()
+        server = None
+        if seat == "online":
+            if self.server is None:
+                from tests.standin import serve
+
+                self.server = self._stack.enter_context(serve(api_key=API_KEY))
+            server = self.server
+        self.running = start_lab(self.factory.mktemp(f"lab-{seat}"), seat, server)
+        return self.running
+
+    def close_lab(self) -> None:
+        if self.running is not None:
+            lab, self.running = self.running, None
+            stop_lab(lab)
+
+    def close(self) -> None:
+        try:
+            self.close_lab()
+        finally:
+            self._stack.close()
+
+
+@pytest.fixture(scope="session")
+def labs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Labs]:
+    found = Labs(tmp_path_factory)
+    try:
+        yield found
+    finally:
+        found.close()
 
 
 @pytest.fixture(scope="session")

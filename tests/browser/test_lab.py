@@ -1,20 +1,34 @@
 """Every notebook, Run All in JupyterLab in a real browser, judged by what the page shows.
 
+Two seats, one after the other: ``offline``, a student without an account, who answers
+01's login question with "Don't visualize my results"; ``online``, a student with one,
+who answers it with "Use an existing W&B account" and types a key into the password
+field (the W&B server is the stand-in, tests/standin), and whose 02-07 then go online.
+
 For each notebook: open it in its own workspace, wait for the kernel, choose Run > Run All
-Cells, answer 01's login question with "Don't visualize my results", wait until the
-kernel is idle, then look at the page at a 1280 x 900 window: no error output, every
-check cell says "Check passed.", every image loaded, no "Show more outputs" fold, no raw
-terminal escape codes, no output wider than the notebook panel. A full screenshot goes
-to outputs/screens/, and the time from Run All to idle to outputs/browser-timings.json
-(reported by benchmarks/series.py, never asserted). The kernel is shut down after each.
+Cells, answer the login question, wait until the kernel is idle, then look at the page at
+a 1280 x 900 window: no error output, every check cell says "Check passed.", every image
+loaded, no "Show more outputs" fold, no raw terminal escape codes, no output wider than
+the notebook panel, nothing new in the notebooks' folder but ``wandb/`` (and 02's
+``iris_script.py``). Online also: the notebook says it is online, and every run it stored
+reached the stand-in. A full screenshot goes to outputs/screens/ (``online-NAME.png``
+for the online seat), and the time from Run All to idle to outputs/browser-timings.json
+(reported by benchmarks/series.py --browser, never asserted). The kernel is shut down
+after each.
 
     make test-browser
+    .venv/bin/python -m pytest tests/browser -k "online and 07"   # one seat, one notebook
+
+Run alone, an online notebook after 01 finds no key yet: the test then logs in as a
+student does in a terminal (``wandb login KEY``) before it opens the notebook.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import time
 import urllib.error
 from datetime import UTC, datetime
@@ -24,7 +38,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT, WINDOW, Lab
+from .conftest import API_KEY, ROOT, SEATS, WINDOW, Lab, Labs
 
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 OUT = ROOT / "outputs"
@@ -35,7 +49,12 @@ KERNEL_START_TIMEOUT = 120  # seconds from opening a notebook to an idle kernel
 RUN_ALL_TIMEOUT = 420  # seconds from Run All to idle (07's sweep is the longest)
 SHUTDOWN_TIMEOUT = 30
 POLL = 0.25
-LOGIN_CHOICE = "Don't visualize my results"
+LOGIN_CHOICES = {"offline": "Don't visualize my results", "online": "Use an existing W&B account"}
+# What the notebooks' folder may hold after Run All besides what it started with: the runs,
+# the script 02 writes on purpose, and JupyterLab's own hidden checkpoints.
+MAY_APPEAR = {"wandb", ".ipynb_checkpoints"}
+WRITTEN_BY = {"02_logging": {"iris_script.py"}}
+PROGRESS = re.compile(r"\S+: \d+/\d+ runs\b")  # helpers.sweep's bar, as text
 ESCAPES = re.compile(r"\x1b\[|␛\[|(?<![\w\]])\[\d{1,3}(?:;\d{1,3})*m")
 
 # What the page holds once Run All is over: one entry per code cell.
@@ -105,19 +124,41 @@ PROMPTS = """
 
 @pytest.fixture(scope="session")
 def timings() -> dict[str, Any]:
-    """Run All to idle per notebook, written after each notebook so a failure keeps the rest."""
-    record = {
-        "what": "seconds in JupyterLab (Chromium, 1280x900): open to idle kernel, Run All to idle",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "notebooks": {},
-    }
+    """Run All to idle per seat and notebook, saved after each notebook: a failure keeps the rest.
+
+    A seat's figures are replaced when this session runs that seat; the other seat's
+    figures in outputs/browser-timings.json stay as they were.
+    """
+    record: dict[str, Any] = {}
+    try:
+        record = json.loads(TIMINGS.read_text())
+    except (OSError, ValueError):
+        pass
+    if not isinstance(record.get("seats"), dict):  # none yet, or the one-seat layout
+        record = {"seats": {}}
+    record["what"] = (
+        "seconds in JupyterLab (Chromium, 1280x900) per seat: open to idle kernel, Run All to idle"
+    )
+    record["started"] = set()  # the seats this session measures (not saved)
     OUT.mkdir(exist_ok=True)
     SCREENS.mkdir(exist_ok=True)
     return record
 
 
+def seat_timings(record: dict[str, Any], seat: str) -> dict[str, Any]:
+    """This seat's figures in ``record``: new ones the first time this session asks."""
+    if seat not in record["started"]:
+        record["started"].add(seat)
+        record["seats"][seat] = {
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "notebooks": {},
+        }
+    return record["seats"][seat]["notebooks"]
+
+
 def save_timings(record: dict[str, Any]) -> None:
-    TIMINGS.write_text(json.dumps(record, indent=2) + "\n")
+    saved = {key: value for key, value in record.items() if key != "started"}
+    TIMINGS.write_text(json.dumps(saved, indent=2) + "\n")
 
 
 def session_of(lab: Lab, path: str) -> dict[str, Any] | None:
@@ -142,27 +183,38 @@ def click_menu(page: Any, menu: str, item: str) -> None:
     page.locator(f".lm-Menu-itemLabel:text-is('{item}')").click()
 
 
-def answer_login(page: Any, name: str) -> str:
-    """Type the number of the choice that continues offline; returns the question as shown."""
+def answer_login(page: Any, name: str, seat: str) -> str:
+    """Answer the input box on the page; returns the question as shown.
+
+    The login question gets the number of the seat's choice; a password field (after
+    "Use an existing W&B account") gets the API key, typed as a student pastes it.
+    """
     box = page.locator(".jp-Stdin-input").first
+    choice = LOGIN_CHOICES[seat]
     # The choices are printed above the input box, in the same cell's outputs. They travel
     # on the kernel's output channel, the input request on its stdin channel: the box can
     # show up first, so give the choices a moment to arrive.
     deadline = time.monotonic() + 10
     while True:
         question = box.evaluate("(el) => el.closest('.jp-OutputArea').innerText")
+        answer = None
+        if box.get_attribute("type") == "password":
+            if seat != "online":
+                pytest.fail(f"{name}: a password field, though {choice!r} was chosen:\n{question}")
+            answer = API_KEY
         for line in question.replace("\u2019", "'").splitlines():
-            if LOGIN_CHOICE in line:
-                numbers = re.findall(r"\d+", line.split(LOGIN_CHOICE)[0])
-                if numbers:
-                    box.fill(numbers[-1])
-                    page.keyboard.press("Enter")  # into the focused box, which then goes away
-                    page.locator(".jp-Stdin-input").wait_for(state="detached", timeout=15_000)
-                    return question
+            if answer is None and choice in line:
+                numbers = re.findall(r"\d+", line.split(choice)[0])
+                answer = numbers[-1] if numbers else None
+        if answer is not None:
+            element = box.element_handle()
+            box.fill(answer)
+            page.keyboard.press("Enter")  # into the focused box, which then goes away
+            # (and the next question's box, if any, takes its place: wait for this one)
+            page.wait_for_function("(el) => !el.isConnected", arg=element, timeout=15_000)
+            return question
         if time.monotonic() > deadline:
-            pytest.fail(
-                f"{name}: the login question lists no numbered {LOGIN_CHOICE!r}:\n{question}"
-            )
+            pytest.fail(f"{name}: the login question lists no numbered {choice!r}:\n{question}")
         time.sleep(POLL)
 
 
@@ -180,7 +232,7 @@ def run_all_until_idle(page: Any, lab: Lab, path: str, name: str) -> tuple[float
                 f"{name}: still running {RUN_ALL_TIMEOUT} s after Run All; cell prompts: {prompts}"
             )
         if page.locator(".jp-Stdin-input").count():
-            questions.append(answer_login(page, name))
+            questions.append(answer_login(page, name, lab.seat))
             quiet_polls = 0
             continue
         prompts = page.evaluate(PROMPTS)
@@ -362,11 +414,95 @@ def server_errors(log: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_run_all_in_jupyterlab(name: str, lab: Lab, browser_context: Any, timings: dict) -> None:
+def log_in_from_a_terminal(lab: Lab) -> None:
+    """``wandb login KEY``, as a student with an account does once (when 01 did not run)."""
+    if (Path(lab.env["HOME"]) / ".netrc").exists():
+        return
+    done = subprocess.run(
+        [str(Path(lab.env["PATH"].split(":")[0]) / "wandb"), "login", API_KEY],
+        env=lab.env,
+        cwd=lab.root,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"wandb login failed:\n{done.stdout}{done.stderr}"
+
+
+def run_folders(lab: Lab) -> set[str]:
+    folder = lab.root / "wandb"
+    return {p.name for p in folder.glob("*run-*") if p.is_dir()} if folder.is_dir() else set()
+
+
+def online_problems(lab: Lab, name: str, shown: str, new_runs: set[str]) -> list[str]:
+    """What an online notebook must show and store: online, and every run on the server."""
+    problems = []
+    says = "mode: online" if name.startswith("01_") else "wandb: online at "
+    if says not in shown:
+        problems.append(f"the notebook does not say it is online ({says!r} not shown)")
+    if "saved offline" in shown and not name.startswith("01_"):
+        problems.append("the notebook says its runs are saved offline")
+    if not new_runs:
+        problems.append("no run stored under wandb/")
+    on_server = {run.name: run.state for run in lab.server.runs()}
+    for folder in sorted(new_runs):
+        run_id = folder.rsplit("-", 1)[-1]
+        if folder.startswith("offline-"):
+            problems.append(f"run {folder} was stored offline")
+        elif on_server.get(run_id) != "finished":
+            state = on_server.get(run_id, "never received")
+            problems.append(f"run {run_id} on the W&B stand-in: {state}")
+    return problems
+
+
+def console_problems(state: dict[str, Any], name: str) -> list[str]:
+    """wandb's console shows only where it is taught (02); 07's sweep shows one progress bar."""
+    problems = []
+    for cell in state["cells"]:
+        for out in cell["outputs"]:
+            stderr = out["mime"] == "application/vnd.jupyter.stderr"
+            if stderr and "wandb:" in out["text"] and not name.startswith("02_"):
+                line = out["text"].strip().splitlines()[0][:100]
+                problems.append(f"cell {cell['index']}: wandb's console output: {line!r}")
+    if name.startswith("07_"):
+        bars = [
+            o["text"] for c in state["cells"] for o in c["outputs"] if PROGRESS.search(o["text"])
+        ]
+        if len(bars) != 1:
+            problems.append(f"{len(bars)} sweep progress bars shown, not one: {bars}")
+    return problems
+
+
+def hint_problems(seat: str, name: str, shown: str) -> list[str]:
+    """01's upload hint is advice for offline runs: shown offline only."""
+    if not name.startswith("01_"):
+        return []
+    hint = "upload: wandb sync"
+    if seat == "offline" and hint not in shown:
+        return [f"the offline run's upload hint ({hint!r}) is not shown"]
+    if seat == "online" and hint in shown:
+        return [f"the upload hint ({hint!r}) is shown after an online run"]
+    return []
+
+
+CASES = [pytest.param(seat, name, id=f"{seat}-{name}") for seat in SEATS for name in NOTEBOOKS]
+
+
+@pytest.mark.parametrize(("seat", "name"), CASES)
+def test_run_all_in_jupyterlab(
+    seat: str, name: str, labs: Labs, browser_context: Any, timings: dict
+) -> None:
+    lab = labs.get(seat)
+    if seat == "online" and not name.startswith("01_"):
+        log_in_from_a_terminal(lab)
     path = f"{name}.ipynb"
     log_before = len(lab.log_text())
-    shot = SCREENS / f"{name}.png"
+    shot = SCREENS / (f"{name}.png" if seat == "offline" else f"{seat}-{name}.png")
+    figures = seat_timings(timings, seat)
+    files_before = set(os.listdir(lab.root))
+    runs_before = run_folders(lab)
     problems: list[str] = []
     failed = True
     page = browser_context.new_page()
@@ -378,7 +514,7 @@ def test_run_all_in_jupyterlab(name: str, lab: Lab, browser_context: Any, timing
         kernel_start = time.perf_counter() - opened
 
         seconds, questions = run_all_until_idle(page, lab, path, name)
-        timings["notebooks"][name] = {
+        figures[name] = {
             "open_to_idle_kernel_s": round(kernel_start, 2),
             "run_all_to_idle_s": round(seconds, 2),
         }
@@ -389,16 +525,22 @@ def test_run_all_in_jupyterlab(name: str, lab: Lab, browser_context: Any, timing
         problems += problems_on_page(state, name)
         model = saved_notebook(page, lab, path)
         problems += [f"error output: {e}" for e in error_outputs(model)]
-        timings["notebooks"][name].update(where_the_time_went(model))
+        figures[name].update(where_the_time_went(model))
         save_timings(timings)
         if name.startswith("01_") and not questions:
-            problems.append(f"no login question asked (expected one offering {LOGIN_CHOICE!r})")
+            problems.append(
+                f"no login question asked (expected one offering {LOGIN_CHOICES[seat]!r})"
+            )
         shown = "\n".join(o["text"] for cell in state["cells"] for o in cell["outputs"])
         if name.startswith("01_") and not re.search(rf"program: {re.escape(path)}\b", shown):
             problems.append(f"the Overview facts do not name the notebook ({path}) as the program")
         for question in questions:
             for match in sorted({m.group(0) for m in ESCAPES.finditer(question)}):
                 problems.append(f"login question shows raw escape sequence {match!r}")
+        problems += hint_problems(seat, name, shown)
+        problems += console_problems(state, name)
+        if seat == "online":
+            problems += online_problems(lab, name, shown, run_folders(lab) - runs_before)
         failed = False
     finally:
         # a picture and a clean kernel shutdown also when the run failed half-way
@@ -412,8 +554,12 @@ def test_run_all_in_jupyterlab(name: str, lab: Lab, browser_context: Any, timing
         except BaseException:
             if not failed:
                 raise
+    allowed = files_before | MAY_APPEAR | WRITTEN_BY.get(name, set())
+    litter = sorted(set(os.listdir(lab.root)) - allowed)
+    if litter:
+        problems.append(f"new in the notebooks' folder: {', '.join(litter)}")
     problems += [f"JupyterLab log: {line}" for line in server_errors(lab.log_text()[log_before:])]
     assert not problems, (
-        f"{name} in JupyterLab (screenshot {shot.relative_to(ROOT)}):\n  - "
+        f"{name} in JupyterLab, {seat} (screenshot {shot.relative_to(ROOT)}):\n  - "
         + "\n  - ".join(dict.fromkeys(problems))
     )
