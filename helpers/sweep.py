@@ -441,8 +441,12 @@ def local_sweep(
 
     Returns the runs as stored (read back with ``wandb leet inspect``), failed ones
     included, as a :class:`SweepRuns` list. A run that raises is stored as failed and
-    named in one line; the sweep goes on. Ctrl-C (or SIGTERM) stops the runs in
-    progress and stores them as failed; worker processes never outlive the sweep. Then
+    named in one line; the sweep goes on. Ctrl-C (SIGINT to the whole process group in a
+    terminal, the stop button in a notebook) or SIGTERM stops the sweep: only the sweep
+    acts on it, and it stops each run in progress as failed, once that run's
+    ``wandb.init`` or ``finish`` has returned (a run that finishes meanwhile stays
+    finished); worker processes and their wandb-core never outlive the sweep. The runs
+    are then read back once more, every run of the sweep on disk as it is stored. Then
     ``on_interrupt="raise"`` raises :class:`SweepInterrupted` (one line, and Run All stops),
     ``"return"`` prints that line and returns what was stored (a script's final table).
     """
