@@ -212,18 +212,30 @@ run = wandb.init(project="p", config={"model": "KNeighborsClassifier"})
 run.finish()
 """
 
-# What wandb 0.31 itself left when Ctrl-C stopped wandb.init before the run record was sent
-# (Python stopped, then wandb-core closed the log): a header, a summary holding only
-# `_runtime`, and an exit record with exit code 0; W&B's reader calls it "finished".
-NO_RUN_RECORD = ROOT / "tests" / "data" / "exit-without-run-record.wandb"
+# Ctrl-C inside wandb.init, just as it hands wandb-core the run record: Python stops, then
+# wandb-core closes the log with a summary holding only `_runtime` and an exit record (exit
+# code 0), and no run record; W&B's reader calls that "finished".
+STOPPED_IN_INIT = """
+import wandb
+from wandb.sdk.interface.interface import InterfaceBase  # private wandb
+
+
+def ctrl_c(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+InterfaceBase.deliver_run = ctrl_c
+try:
+    wandb.init(project="p", id="norec")
+except KeyboardInterrupt:
+    pass
+"""
 
 
 def test_a_run_that_never_ran_is_never_called_complete(offline, tmp_path):
     assert run_python(LOG_ONE_RUN, tmp_path).returncode == 0
     assert run_python(EMPTY_RUN, tmp_path).returncode == 0  # finished, nothing logged
-    norec = offline / "offline-run-20260101_000000-norec"
-    norec.mkdir()
-    shutil.copy(NO_RUN_RECORD, norec / "run-norec.wandb")
+    assert run_python(STOPPED_IN_INIT, tmp_path).returncode == 0
     (offline / "offline-run-20260101_000001-nolog" / "files").mkdir(parents=True)
 
     runs = read_runs(offline)
