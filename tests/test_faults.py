@@ -490,6 +490,7 @@ class Sweep:
             start_new_session=True,
         )
         self.seen: dict[int, psutil.Process] = {}
+        self.groups: dict[int, tuple[str, int]] = {}  # pid: (name, process group)
         self.err: list[str] = []
         self.watchers = [
             threading.Thread(target=self._read_stderr, daemon=True),
@@ -506,7 +507,10 @@ class Sweep:
         while self.process.poll() is None:
             try:
                 for child in psutil.Process(self.process.pid).children(recursive=True):
-                    self.seen.setdefault(child.pid, child)
+                    if child.pid not in self.seen:
+                        self.seen[child.pid] = child
+                        with contextlib.suppress(OSError, psutil.Error):
+                            self.groups[child.pid] = (child.name(), os.getpgid(child.pid))
             except psutil.NoSuchProcess:
                 return
             time.sleep(0.02)
@@ -610,6 +614,9 @@ def test_ctrl_c_in_a_terminal_at_any_moment_stores_every_run_truthfully(
         time.sleep(delay)
         out, err = sweep.interrupt()
         assert sweep.left() == [], "a worker or wandb-core outlived the sweep"
+        # wandb starts wandb-core in a session of its own: Ctrl-C never reaches it
+        cores = [group for name, group in sweep.groups.values() if name == "wandb-core"]
+        assert sweep.process.pid not in cores
     finally:
         sweep.kill()
     assert sweep.process.returncode == 130
