@@ -531,6 +531,8 @@ def local_sweep(
         return True
 
     _STATE["stop"] = False
+    if workers == 1:
+        _start_wandb_core()
     handlers = _catch_stop_signals()
     try:
         try:
@@ -572,6 +574,27 @@ def local_sweep(
     if not result and not result.interrupted:
         print(f"no run was stored under {folder} (is wandb disabled?): nothing to read back.")
     return result
+
+
+def _start_wandb_core() -> None:
+    """Start this process's wandb-core before the sweep, where Ctrl-C cannot kill it.
+
+    wandb starts wandb-core in a session of its own, but a Ctrl-C that reaches the process
+    group while it is being started (after fork, before it leaves the group) kills it, and
+    the run being started is never written ("wandb-core exited with code -2"). Started
+    with SIGINT ignored, it cannot be hit; a sweep of one worker then keeps it for every
+    run. (Workers ignore SIGINT already.) A Ctrl-C in these few tenths of a second, before
+    any run, is not seen.
+    """
+    import wandb
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    saved = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        wandb.setup()  # starts wandb-core, unless wandb is disabled
+    finally:
+        signal.signal(signal.SIGINT, saved)
 
 
 def _start_pool(workers: int) -> ProcessPoolExecutor:
