@@ -1,7 +1,8 @@
 """``python -m helpers [WANDB_DIR]``: print the table of the runs stored under a wandb folder.
 
-Exit status: 0 when every run was read back complete, 1 when some run could not be read
-or never ended (its row says why), 2 when the folder holds no runs at all.
+Exit status: 0 when every run was read back complete, 1 when some run could not be read,
+never ended or is incomplete (no run record, or finished with nothing logged; its row says
+why), 2 when the folder holds no runs at all.
 """
 
 from __future__ import annotations

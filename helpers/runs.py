@@ -70,6 +70,9 @@ def _run_leet(run_file: Path, *flags: str) -> str:
         stdin=subprocess.DEVNULL,
         timeout=60,
         check=False,
+        # Ctrl-C in a terminal reaches its whole process group: a stopped sweep still reads
+        # its runs back, so the reader (a quick, bounded call) is not in that group.
+        start_new_session=True,
     )
     if result.returncode != 0:
         reason = " ".join(result.stderr.split()).removeprefix("Error: ")
@@ -83,25 +86,36 @@ def run_file(path: str | os.PathLike[str] | Any) -> Path:
     if settings is not None:  # a wandb Run
         path = settings.sync_dir
     path = Path(path)
-    if path.is_file():
-        return path
+    if path.is_file() or (path.suffix == ".wandb" and path.parent.is_dir()):
+        return path  # a log, or where a run folder's log would be (read_run says it is missing)
     found = sorted(path.glob("run-*.wandb"))
     if len(found) != 1:
         raise FileNotFoundError(f"no single run-*.wandb log in {path} (found {len(found)})")
     return found[0]
 
 
+def _log_of(folder: Path) -> Path:
+    """A run folder's log, or where wandb would have written it: ``<folder>/run-<id>.wandb``."""
+    found = sorted(folder.glob("run-*.wandb"))
+    return found[-1] if found else folder / f"run-{run_id_of(folder)}.wandb"
+
+
 def find_run(run_id: str, path: str | os.PathLike[str] | None = None) -> Path | None:
-    """The log of the run with id ``run_id`` under a wandb folder, or None if it was not stored."""
-    found = sorted(wandb_dir(path).glob(f"*run-*-{run_id}/run-{run_id}.wandb"))
-    return found[-1] if found else None
+    """The log of the run with id ``run_id`` under a wandb folder, or None if it was not stored.
+
+    A run folder whose log was never written (the process stopped inside ``wandb.init``)
+    gives the path the log would have: reading it says so.
+    """
+    found = sorted(wandb_dir(path).glob(f"*run-*-{run_id}"))
+    return _log_of(found[-1]) if found else None
 
 
 def run_files(path: str | os.PathLike[str] | None = None) -> list[Path]:
-    """Every run log under a wandb folder, oldest first."""
+    """Every run log under a wandb folder, oldest first (a folder with no log: where it goes)."""
     root = wandb_dir(path)
-    files = [f for f in root.glob("*run-*/run-*.wandb") if not f.parent.is_symlink()]
-    return sorted(files, key=lambda f: (f.stat().st_mtime, f.name))
+    folders = [f for f in root.glob("*run-*") if f.is_dir() and not f.is_symlink()]
+    logs = [_log_of(f) for f in folders]
+    return sorted(logs, key=lambda f: ((f if f.exists() else f.parent).stat().st_mtime, f.name))
 
 
 def _records(run_path: Path) -> dict[str, Any]:
@@ -149,11 +163,12 @@ def _judge(run: dict[str, Any], log: Path) -> dict[str, Any]:
 
     wandb only writes a run's exit when ``run.finish()`` (or the end of the process) gets
     there. A log with no exit reads back as ``running``; one killed before its first
-    records reached the disk reads back with no id at all (state ``unknown``).
+    records reached the disk reads back with no id at all (state ``unknown``). A log
+    that did end is checked by :func:`_incomplete`.
     """
     state = run.get("state")
     if state not in ("running", "unknown"):
-        return run
+        return _incomplete(run, log)
     run["stored_state"] = state
     if not run.get("run_id"):
         run["run_id"] = run_id_of(log.parent)
@@ -175,6 +190,46 @@ def _judge(run: dict[str, Any], log: Path) -> dict[str, Any]:
     return run
 
 
+def _incomplete(run: dict[str, Any], log: Path) -> dict[str, Any]:
+    """Refuse to call a run complete when its log ends but lacks what every run has.
+
+    A process stopped inside ``wandb.init`` can leave a log that ends (an exit record,
+    exit code 0: W&B's reader says ``finished``) with no run record, so no run id and no
+    config; and a run stopped before its first ``run.log`` is "finished" with no history
+    and no metric but ``_runtime``. Neither is a run that finished: state ``incomplete``.
+    """
+    if not run.get("run_id"):
+        why = "no run record (no run id, no config): the process stopped inside wandb.init"
+    elif run.get("state") == "finished" and not (
+        run.get("history") and any(not key.startswith("_") for key in run.get("summary") or {})
+    ):
+        why = "no logged step and no metric: the run ended before its first run.log"
+    else:
+        return run
+    run["stored_state"] = run.get("state")
+    run["run_id"] = run.get("run_id") or run_id_of(log.parent)
+    run["folder"] = log.parent.name
+    run["reason"] = f"its log ends ({run['stored_state']}) but holds {why}"
+    run["state"] = "incomplete"
+    return run
+
+
+def _no_log(log: Path) -> dict[str, Any]:
+    """A run folder with no log: wandb made the folder, then the process stopped."""
+    folder = log.parent
+    return {
+        "run_id": run_id_of(folder),
+        "name": folder.name,
+        "folder": folder.name,
+        "state": "crashed" if _open_logs() is not None else "unfinished",
+        "reason": f"its folder holds no {log.name}: the process stopped inside wandb.init, "
+        "before wandb wrote the run",
+        "dir": str(folder),
+        "config": {},
+        "summary": {},
+    }
+
+
 def read_run(path: str | os.PathLike[str] | Any) -> dict[str, Any]:
     """Everything wandb stored about one run, as one dict.
 
@@ -182,10 +237,14 @@ def read_run(path: str | os.PathLike[str] | Any) -> dict[str, Any]:
     ``state``, ``config``, ``summary``, ``console``...), plus ``group``, ``job_type``,
     ``dir`` (the run folder), ``environment`` (the Overview tab's facts) and
     ``history`` (every logged step; see :func:`history`).
-    A run whose log ends early (its process died) has state ``crashed`` and a ``reason``;
-    a log W&B's reader refuses raises RuntimeError with the reader's message.
+    A run whose log ends early (its process died) or that has no log has state ``crashed``
+    and a ``reason``; one whose log ends without a run record or, finished, without a
+    logged metric, has state ``incomplete``; a log W&B's reader refuses raises
+    RuntimeError with the reader's message.
     """
     log = run_file(path)
+    if not log.exists():
+        return _no_log(log)
     summary = json.loads(_run_leet(log, "--summary", "--json"))
     records = _records(log)
     summary["group"] = records["run"].get("run_group", "")
@@ -217,7 +276,7 @@ def read_or_explain(source: Any) -> dict[str, Any]:
         }
 
 
-DAMAGED = ("unreadable", "crashed", "unfinished")
+DAMAGED = ("unreadable", "crashed", "unfinished", "incomplete")
 
 
 def history(run: dict[str, Any] | None) -> pd.DataFrame:

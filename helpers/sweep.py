@@ -11,6 +11,7 @@ read them, and calls the same ``train()`` function. ``train`` cannot tell the di
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import os
 import secrets
@@ -123,36 +124,84 @@ class SweepInterrupted(KeyboardInterrupt):
         return [f"KeyboardInterrupt: {self}"]
 
 
-# How this process takes part in a sweep: set in worker processes by _worker_start.
-_STATE: dict[str, Any] = {"parent": None, "in_run": False, "stopping": False}
+# How this process takes part in a sweep. ``parent``: the sweep's pid (set in workers by
+# _worker_start); ``in_run``: train() is running here; ``hold``: inside wandb.init or a run's
+# finish, where a stop waits (``pending``) until wandb has stored what it was writing;
+# ``stop``: a stop was asked for (Ctrl-C, the stop button, SIGTERM).
+_STATE: dict[str, Any] = {"parent": None, "in_run": False, "hold": 0, "stop": False}
 
 
-def _quiet_stop(signum: int, frame: Any) -> None:
-    """End the run in progress as failed (KeyboardInterrupt), without a traceback on screen.
+def _on_stop_signal(signum: int, frame: Any) -> None:
+    """Stop the sweep at a point where every run it started is stored truthfully.
+
+    The first signal marks the sweep as stopping; the sweep's loop sees the mark between
+    runs. A run in progress here ends as failed (KeyboardInterrupt), but never inside
+    ``wandb.init`` or a run's ``finish``: there the stop waits until wandb returns, so no
+    run is left half written (a log with no run record, or one ``finish`` never closed).
+    Later signals are ignored: one stop is enough.
+    """
+    first = not _STATE["stop"]
+    _STATE["stop"] = True
+    parent = _STATE["parent"]
+    if parent is not None and not _STATE["in_run"] and os.getppid() != parent:
+        _leave()  # an idle worker whose sweep is gone: leave nothing behind
+    if not first or not _STATE["in_run"]:
+        return
+    if _STATE["hold"]:
+        _STATE["pending"] = True
+        return
+    _raise_stop()
+
+
+def _raise_stop() -> None:
+    """End the run in progress as failed, without a traceback on screen.
 
     wandb's ``with wandb.init()`` prints the exception that ends a run; for a run the
     user stopped on purpose that traceback is noise, so stderr goes quiet until the
-    sweep has recorded the run. A second signal while the run ends is ignored.
+    sweep has recorded the run (:func:`_end_quiet_stop`).
     """
-    if _STATE["stopping"]:
-        return
-    parent = _STATE["parent"]
-    if _STATE["in_run"] or parent is None:
-        _STATE["stopping"] = True
+    _STATE.pop("pending", None)
+    if "stderr" not in _STATE:
         _STATE["stderr"] = sys.stderr
-        sys.stderr = open(os.devnull, "w")  # restored by _end_quiet_stop
-        raise KeyboardInterrupt
-    if os.getppid() != parent:  # an idle worker whose sweep is gone: leave nothing behind
-        _leave()
+        sys.stderr = open(os.devnull, "w")
+    raise KeyboardInterrupt
 
 
-def _end_quiet_stop(keep_stopping: bool = False) -> None:
-    """Give stderr back after a stop; accept the next stop signal unless ``keep_stopping``."""
+def _end_quiet_stop() -> None:
+    """Give stderr back after a run was stopped."""
     saved = _STATE.pop("stderr", None)
     if saved is not None:
         quiet, sys.stderr = sys.stderr, saved
         quiet.close()
-    _STATE["stopping"] = keep_stopping
+
+
+def _held(call: Callable[..., Any]) -> Callable[..., Any]:
+    """``call`` (wandb.init, a run's finish) with stop signals held until it returns."""
+
+    @functools.wraps(call)
+    def held(*args: Any, **kwargs: Any) -> Any:
+        _STATE["hold"] += 1
+        try:
+            return call(*args, **kwargs)
+        finally:
+            _STATE["hold"] -= 1
+            if not _STATE["hold"] and _STATE.get("pending"):
+                _raise_stop()  # wandb stored what it was writing: now end the run
+
+    return held
+
+
+@contextlib.contextmanager
+def _stops_held() -> Iterator[None]:
+    """While a sweep's run trains, wandb.init and finish are never cut short by a stop."""
+    import wandb
+
+    with (
+        patch.object(wandb, "init", _held(wandb.init)),
+        patch.object(wandb.Run, "finish", _held(wandb.Run.finish)),
+        patch.object(wandb.Run, "__exit__", _held(wandb.Run.__exit__)),
+    ):
+        yield
 
 
 def _leave() -> None:
@@ -176,6 +225,7 @@ def _worker_start(parent: int) -> None:
 
     - Ctrl-C in a terminal reaches every process of the group; the workers ignore it and
       the sweep tells them to stop (SIGTERM), so each run ends once, stored as failed.
+      Their wandb-core never sees it: wandb starts it in a session of its own.
     - On Linux the kernel sends SIGTERM to a worker when its parent dies, however it died
       (even SIGKILL): the worker ends its run, stops its wandb-core and exits.
     - A worker's wandb-core is stopped when the worker exits (workers skip atexit hooks).
@@ -184,7 +234,7 @@ def _worker_start(parent: int) -> None:
 
     _STATE["parent"] = parent
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _quiet_stop)
+    signal.signal(signal.SIGTERM, _on_stop_signal)
     if sys.platform.startswith("linux"):
         import ctypes
 
@@ -225,18 +275,21 @@ def _one_run(
             **({} if requirements else {SAVE_REQUIREMENTS: "false"}),
         }
         try:
-            with patch.dict(os.environ, variables):  # restored as they were, even on error
+            with patch.dict(os.environ, variables), _stops_held():  # restored as they were
+                if _STATE["stop"]:  # the sweep is stopping: this run never starts
+                    raise KeyboardInterrupt
                 reload_settings()
                 _STATE["in_run"] = True
                 try:
                     train()
+                    wandb.finish()  # held: a stop now waits until the run is stored
                 except BaseException:  # a run train() left open ended badly: not "finished"
                     _STATE["in_run"] = False
                     wandb.finish(exit_code=1)
                     raise
-                _STATE["in_run"] = False
-                wandb.finish()
         finally:
+            _STATE["in_run"] = False
+            _STATE.pop("pending", None)
             reload_settings()  # later runs outside the sweep get their own id again
             _end_quiet_stop()
             parent = _STATE["parent"]
@@ -388,8 +441,12 @@ def local_sweep(
 
     Returns the runs as stored (read back with ``wandb leet inspect``), failed ones
     included, as a :class:`SweepRuns` list. A run that raises is stored as failed and
-    named in one line; the sweep goes on. Ctrl-C (or SIGTERM) stops the runs in
-    progress and stores them as failed; worker processes never outlive the sweep. Then
+    named in one line; the sweep goes on. Ctrl-C (SIGINT to the whole process group in a
+    terminal, the stop button in a notebook) or SIGTERM stops the sweep: only the sweep
+    acts on it, and it stops each run in progress as failed, once that run's
+    ``wandb.init`` or ``finish`` has returned (a run that finishes meanwhile stays
+    finished); worker processes and their wandb-core never outlive the sweep. The runs
+    are then read back once more, every run of the sweep on disk as it is stored. Then
     ``on_interrupt="raise"`` raises :class:`SweepInterrupted` (one line, and Run All stops),
     ``"return"`` prints that line and returns what was stored (a script's final table).
     """
@@ -412,27 +469,17 @@ def local_sweep(
     history: list[Any] = []  # the engine's view: every suggested run and how it ended
     result = SweepRuns()
     result.failures, result.interrupted = [], False
-    pool = None
-    if workers > 1:
-        import wandb
-
-        wandb.teardown()  # children start their own wandb; none is inherited
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=_worker_start,
-            initargs=(os.getpid(),),
-        )
+    pool: ProcessPoolExecutor | None = None
     pending: dict[Future[None], Any] = {}
     bar = _Progress(count, group, progress)
-    stops = [0]  # runs ended by an interrupt
+    stopped: set[str] = set()  # the runs a stop ended before they finished
 
     def finish(suggestion: Any, error: BaseException | None) -> None:
         """Read the run back and tell the engine how it ended (bayes learns from it)."""
         found = find_run(suggestion.name, folder)
         run = read_or_explain(found) if found else None
+        if isinstance(error, KeyboardInterrupt) and run is not None and run["state"] == "finished":
+            error = None  # the stop came as the run finished: it did finish, and is stored so
         failed = error is not None or run is None or run["state"] != "finished"
         suggestion.state = "failed" if failed else "finished"
         suggestion.summary_metrics = {
@@ -441,7 +488,7 @@ def local_sweep(
         if run is not None:
             result.append(run)
         if isinstance(error, KeyboardInterrupt):
-            stops[0] += 1
+            stopped.add(suggestion.name)
         elif failed:
             if error is not None:
                 why = _describe(error)
@@ -483,34 +530,42 @@ def local_sweep(
         finish(suggestion, error)
         return True
 
+    _STATE["stop"] = False
+    if workers == 1:
+        _start_wandb_core()
     handlers = _catch_stop_signals()
     try:
-        started = 0
-        while started < count or pending:
-            while started < count and len(pending) < workers:
-                if not launch():
-                    count = started
-                    bar.set_total(count)
-                    break
-                started += 1
-            if pending:
-                done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                for future in done:
-                    finish(pending.pop(future), future.exception())
-    except KeyboardInterrupt:
-        result.interrupted = True
-        _end_quiet_stop(keep_stopping=True)  # one stop is enough: later signals are ignored
-        if pool is not None:
-            _stop_workers(pool, pending, finish)
-        finished = sum(r["state"] == "finished" for r in result)
-        bar.close()
-        stopped = f", {stops[0]} stopped and stored as failed" if stops[0] else ""
-        message = f"sweep interrupted: {finished} of {count} runs finished{stopped}"
-        if on_interrupt == "return":
-            print(message)
+        try:
+            if workers > 1:
+                pool = _start_pool(workers)
+            started = 0
+            while (started < count or pending) and not _STATE["stop"]:
+                while started < count and len(pending) < workers and not _STATE["stop"]:
+                    if not launch():
+                        count = started
+                        bar.set_total(count)
+                        break
+                    started += 1
+                if pending:  # the timeout lets the loop see a stop while every worker trains
+                    done, _ = wait(list(pending), timeout=0.2, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        finish(pending.pop(future), future.exception())
+        except KeyboardInterrupt:  # the run in progress here was stopped, and stored
+            _STATE["stop"] = True
+        if _STATE["stop"]:
+            result.interrupted = True
+            if pool is not None:
+                _stop_workers(pool, pending, finish)
+                pool.shutdown(wait=True, cancel_futures=True)  # workers and wandb-cores end
+            result[:] = _as_stored_now(result, [s.name for s in history], folder)
+            bar.close()
+            message = _interrupted_line(result, stopped, count)
+            if on_interrupt == "return":
+                print(message)
     finally:
         _restore_signals(handlers)
         _end_quiet_stop()
+        _STATE["stop"] = False  # the next sweep in this process starts afresh
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     bar.close()
@@ -521,14 +576,80 @@ def local_sweep(
     return result
 
 
+def _start_wandb_core() -> None:
+    """Start this process's wandb-core before the sweep, where Ctrl-C cannot kill it.
+
+    wandb starts wandb-core in a session of its own, but a Ctrl-C that reaches the process
+    group while it is being started (after fork, before it leaves the group) kills it, and
+    the run being started is never written ("wandb-core exited with code -2"). Started
+    with SIGINT ignored, it cannot be hit; a sweep of one worker then keeps it for every
+    run. (Workers ignore SIGINT already.) A Ctrl-C in these few tenths of a second, before
+    any run, is not seen.
+    """
+    import wandb
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    saved = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        wandb.setup()  # starts wandb-core, unless wandb is disabled
+    finally:
+        signal.signal(signal.SIGINT, saved)
+
+
+def _start_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes for runs side by side, each with a wandb of its own."""
+    import wandb
+
+    wandb.teardown()  # children start their own wandb; none is inherited
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_worker_start,
+        initargs=(os.getpid(),),
+    )
+
+
+def _as_stored_now(
+    runs: list[dict[str, Any]], ids: list[str], folder: Path
+) -> list[dict[str, Any]]:
+    """Every run of a stopped sweep as it is stored now that its processes are gone.
+
+    A run read while its worker was being stopped is read again; one stored but never
+    read back (its worker was killed) is added: the table lists every run on disk.
+    """
+    known = {run.get("run_id"): run for run in runs}
+    now = []
+    for run_id in ids:
+        run = known.get(run_id)
+        if run is None or run.get("state") not in ("finished", "failed"):
+            found = find_run(run_id, folder)
+            run = read_or_explain(found) if found else None
+        if run is not None:
+            now.append(run)
+    return now
+
+
+def _interrupted_line(runs: list[dict[str, Any]], stopped: set[str], count: int) -> str:
+    """One line for a stopped sweep: how many runs finished, and how the stopped ones are stored."""
+    finished = sum(run["state"] == "finished" for run in runs)
+    states = pd.Series([r["state"] for r in runs if r.get("run_id") in stopped], dtype=object)
+    how = "".join(
+        f", {n} stopped and stored as {state}" for state, n in states.value_counts().items()
+    )
+    return f"sweep interrupted: {finished} of {count} runs finished{how}"
+
+
 def _catch_stop_signals() -> dict[int, Any]:
-    """During the sweep, SIGINT and SIGTERM end the run in progress quietly (main thread only)."""
+    """During the sweep, SIGINT and SIGTERM stop it (:func:`_on_stop_signal`; main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         return {}
     saved = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
         saved[signum] = signal.getsignal(signum)
-        signal.signal(signum, _quiet_stop)
+        signal.signal(signum, _on_stop_signal)
     return saved
 
 
@@ -543,15 +664,17 @@ def _stop_workers(
     finish: Callable[[Any, BaseException | None], None],
     grace: float = 60.0,
 ) -> None:
-    """Ask each worker to end its run (SIGTERM: stored as failed); kill what does not end."""
+    """Ask each worker to end its run (SIGTERM: stored as failed); kill what does not end.
+
+    A worker ends its run only once wandb.init or finish returned (:func:`_held`).
+    """
     processes = list(getattr(pool, "_processes", {}).values())  # the pool's worker processes
     for process in processes:
         with contextlib.suppress(OSError):
             os.kill(process.pid, signal.SIGTERM)
     done, not_done = wait(list(pending), timeout=grace)
-    for future in done:
-        exc = future.exception()
-        finish(pending.pop(future), exc if exc is not None else KeyboardInterrupt())
+    for future in done:  # finished, failed or stopped: finish() reads which from the disk
+        finish(pending.pop(future), future.exception())
     for future in not_done:
         finish(pending.pop(future), KeyboardInterrupt())
     if not_done:

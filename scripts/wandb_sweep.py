@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             count=args.count,
             workers=args.workers,
             seed=args.seed,
-            on_interrupt="return",  # the table of the runs that finished, then exit 130
+            on_interrupt="return",  # the table of every run stored, then exit 130
         )
     except ValueError as error:  # e.g. a folder runs cannot be written to
         print(f"wandb_sweep.py: error: {error}", file=sys.stderr)

@@ -8,6 +8,7 @@ bounded; no test asserts how long anything took.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -98,10 +99,10 @@ def wait_until_gone(processes: list[psutil.Process], bound: float = 90) -> list[
     return alive(processes)
 
 
-def wait_for(condition, bound: float = 240) -> bool:
+def wait_for(condition, bound: float = 240, step: float = 0.3) -> bool:
     deadline = time.monotonic() + bound
     while not condition() and time.monotonic() < deadline:
-        time.sleep(0.3)
+        time.sleep(step)
     return condition()
 
 
@@ -203,6 +204,65 @@ def test_a_killed_run_reads_as_crashed_and_a_live_one_as_running(offline, tmp_pa
         child.kill()
         child.wait(timeout=60)
         kill_tree(tree)
+
+
+EMPTY_RUN = """
+import wandb
+run = wandb.init(project="p", config={"model": "KNeighborsClassifier"})
+run.finish()
+"""
+
+# Ctrl-C inside wandb.init, just as it hands wandb-core the run record: Python stops, then
+# wandb-core closes the log with a summary holding only `_runtime` and an exit record (exit
+# code 0), and no run record; W&B's reader calls that "finished".
+STOPPED_IN_INIT = """
+import wandb
+from wandb.sdk.interface.interface import InterfaceBase  # private wandb
+
+
+def ctrl_c(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+InterfaceBase.deliver_run = ctrl_c
+try:
+    wandb.init(project="p", id="norec")
+except KeyboardInterrupt:
+    pass
+"""
+
+
+def test_a_run_that_never_ran_is_never_called_complete(offline, tmp_path):
+    assert run_python(LOG_ONE_RUN, tmp_path).returncode == 0
+    assert run_python(EMPTY_RUN, tmp_path).returncode == 0  # finished, nothing logged
+    assert run_python(STOPPED_IN_INIT, tmp_path).returncode == 0
+    (offline / "offline-run-20260101_000001-nolog" / "files").mkdir(parents=True)
+
+    runs = read_runs(offline)
+    assert len(runs) == 4  # the folder with no log has its row too
+    by_state: dict[str, list] = {}
+    for run in runs:
+        by_state.setdefault(run["state"], []).append(run)
+    [good] = by_state["finished"]
+    assert good["summary"]["accuracy"] == 0.9
+    incomplete = {run["run_id"]: run for run in by_state["incomplete"]}
+    assert incomplete["norec"]["stored_state"] == "finished"  # what W&B's reader said
+    assert "no run record (no run id, no config)" in incomplete["norec"]["reason"]
+    [empty] = [run for run_id, run in incomplete.items() if run_id != "norec"]
+    assert "no logged step and no metric" in empty["reason"]
+    [nolog] = by_state["crashed"]
+    assert nolog["run_id"] == "nolog"
+    assert "its folder holds no run-nolog.wandb" in nolog["reason"]
+
+    result = run_python("", ROOT, args=["-m", "helpers", str(offline)])
+    assert result.returncode == 1, result.stdout
+    assert "Traceback" not in result.stderr
+    assert "(2 incomplete, 1 crashed)" in result.stderr
+    rows = result.stdout.splitlines()[2:]
+    assert len(rows) == 4
+    [norec_row] = [row for row in rows if row.split()[0] == "norec"]
+    assert " incomplete " in norec_row and "no run record" in norec_row
+    assert not [row for row in rows if " finished " in row and "0.9" not in row]
 
 
 @pytest.mark.parametrize(
@@ -403,3 +463,230 @@ def test_a_batch_value_that_is_not_yaml_is_one_line(offline, tmp_path):
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "value '[1' is not valid YAML" in result.stderr
+
+
+# ---------------------------------------------------------------- Ctrl-C as a terminal sends it
+
+
+class Sweep:
+    """``scripts/wandb_sweep.py`` started as a terminal's foreground job, watched while it runs.
+
+    It gets a process group of its own (``start_new_session``), so ``interrupt`` is what Ctrl-C
+    does: SIGINT to every process of the group. A thread reads its progress bar (stderr) and
+    notes every process it starts (workers, their wandb-core), so the test can check, by PID,
+    that none is left.
+    """
+
+    def __init__(self, cwd: Path, count: int, workers: int) -> None:
+        import threading
+
+        self.process = subprocess.Popen(
+            [sys.executable, SWEEP, "--count", str(count), "--workers", str(workers)],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        self.seen: dict[int, psutil.Process] = {}
+        self.groups: dict[int, tuple[str, int]] = {}  # pid: (name, process group)
+        self.err: list[str] = []
+        self.watchers = [
+            threading.Thread(target=self._read_stderr, daemon=True),
+            threading.Thread(target=self._note_processes, daemon=True),
+        ]
+        for watcher in self.watchers:
+            watcher.start()
+
+    def _read_stderr(self) -> None:
+        while chunk := self.process.stderr.read(64):
+            self.err.append(chunk)
+
+    def _note_processes(self) -> None:
+        while self.process.poll() is None:
+            try:
+                for child in psutil.Process(self.process.pid).children(recursive=True):
+                    if child.pid not in self.seen:
+                        self.seen[child.pid] = child
+                        with contextlib.suppress(OSError, psutil.Error):
+                            self.groups[child.pid] = (child.name(), os.getpgid(child.pid))
+            except psutil.NoSuchProcess:
+                return
+            time.sleep(0.02)
+
+    def bar_reached(self, runs: int) -> bool:
+        """The progress bar shows ``runs`` runs done (tqdm's ``| 3/40 [``)."""
+        return f"| {runs}/" in "".join(self.err)
+
+    def workers(self) -> int:
+        return sum(p.name().startswith("python") for p in alive(list(self.seen.values())))
+
+    def interrupt(self) -> tuple[str, str]:
+        """Ctrl-C: SIGINT to the whole group; then its output, once it ended."""
+        os.killpg(self.process.pid, signal.SIGINT)
+        out = self.process.stdout.read()
+        self.process.wait(timeout=180)
+        for watcher in self.watchers:
+            watcher.join(timeout=60)
+        return out, "".join(self.err)
+
+    def left(self) -> list[psutil.Process]:
+        return wait_until_gone(list(self.seen.values()))
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=60)
+        kill_tree(list(self.seen.values()))
+
+
+def check_stopped_sweep(offline: Path, out: str) -> None:
+    """Every run on disk is finished with its metrics or failed with its id, and is listed."""
+    result = run_python("", ROOT, args=["-m", "helpers", str(offline)])
+    runs = read_runs(offline) if offline.exists() else []
+    assert result.returncode == (0 if runs else 2), result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    for run in runs:
+        assert run["state"] in ("finished", "failed"), run.get("reason")
+        assert run["run_id"] == Path(run["dir"]).name.rsplit("-", 1)[-1]
+        assert run["config"]["n_neighbors"] in range(2, 21)
+        if run["state"] == "finished":
+            assert {"accuracy", "f1", "nll"} <= set(run["summary"])
+    states = {run["run_id"]: run["state"] for run in runs}
+    finished = sum(state == "finished" for state in states.values())
+    failed = len(states) - finished
+    lines = out.strip().splitlines()
+    stopped = f", {failed} stopped and stored as failed" if failed else ""
+    assert lines[0] == f"sweep interrupted: {finished} of 40 runs finished{stopped}"
+    listed = {row.split()[0]: row.split()[1] for row in lines[2:]}  # under the table's header
+    assert listed == states  # every run on disk, with the state it is stored with
+
+
+# When to press Ctrl-C, measured from what the sweep shows: ("workers", 0, d) once its worker
+# processes exist (no run yet); ("folder", n, d) d seconds after the n-th run folder appeared
+# (inside wandb.init, training, finishing); ("bar", n, d) after the bar counted n runs (between
+# runs, reading one back). The delays spread the moments over a run's life (~0.5-1 s here).
+MOMENTS = [
+    ("workers", 0, 0.0),
+    ("folder", 1, 0.0),
+    ("folder", 1, 0.05),
+    ("folder", 1, 0.15),
+    ("folder", 1, 0.3),
+    ("folder", 2, 0.6),
+    ("folder", 3, 0.0),
+    ("folder", 3, 0.1),
+    ("folder", 4, 0.25),
+    ("bar", 1, 0.0),
+    ("bar", 2, 0.05),
+    ("bar", 3, 0.2),
+]
+# make test keeps four trials; make test-seats runs every one
+QUICK = {"workers-0-0.0-2", "folder-1-0.15-2", "bar-2-0.05-2", "folder-1-0.15-1"}
+
+
+def trials() -> list:
+    found = []
+    for workers in (2, 1):
+        for moment in MOMENTS:
+            if moment[0] == "workers" and workers == 1:
+                continue  # one worker: the sweep trains in its own process
+            name = "-".join(map(str, (*moment, workers)))
+            marks = () if name in QUICK else pytest.mark.seats
+            found.append(pytest.param(*moment, workers, id=name, marks=marks))
+    return found
+
+
+@pytest.mark.parametrize("event, n, delay, workers", trials())
+def test_ctrl_c_in_a_terminal_at_any_moment_stores_every_run_truthfully(
+    offline, tmp_path, event, n, delay, workers
+):
+    """``python scripts/wandb_sweep.py --count 40 --workers N``, then Ctrl-C at one moment."""
+    sweep = Sweep(tmp_path, count=40, workers=workers)
+    try:
+        if event == "workers":
+            ready = lambda: sweep.workers() >= workers  # noqa: E731
+        elif event == "folder":
+            ready = lambda: len(list(offline.glob("offline-run-*"))) >= n  # noqa: E731
+        else:
+            ready = lambda: sweep.bar_reached(n)  # noqa: E731
+        assert wait_for(ready, bound=120, step=0.01), f"the sweep never reached {event} {n}"
+        time.sleep(delay)
+        out, err = sweep.interrupt()
+        assert sweep.left() == [], "a worker or wandb-core outlived the sweep"
+        # wandb starts wandb-core in a session of its own: Ctrl-C never reaches it
+        cores = [group for name, group in sweep.groups.values() if name == "wandb-core"]
+        assert sweep.process.pid not in cores
+    finally:
+        sweep.kill()
+    assert sweep.process.returncode == 130
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    check_stopped_sweep(offline, out)
+
+
+def test_the_stop_button_during_07s_parallel_sweep_stores_every_run_truthfully(offline, tmp_path):
+    """JupyterLab's stop button: jupyter_client interrupts the kernel (SIGINT to its group)."""
+    import asyncio
+    import threading
+
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(ROOT / "notebooks" / "07_sweeps.ipynb", as_version=4)
+    params = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    nb.cells.insert(
+        params + 1, nbformat.v4.new_code_cell('COUNT = 40\nWORKERS = 2\nMODE = "offline"')
+    )
+    sweep = next(
+        i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "local_sweep(" in c.source
+    )
+    client = NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    seen: dict[int, psutil.Process] = {}
+
+    def press_stop(kernel: psutil.Process) -> None:
+        def ready() -> bool:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                for child in kernel.children(recursive=True):
+                    seen.setdefault(child.pid, child)
+            return len(list(offline.glob("offline-run-*"))) >= 3
+
+        if wait_for(ready, bound=240, step=0.02):
+            asyncio.run(client.km.interrupt_kernel())  # what the stop button asks for
+
+    with client.setup_kernel():
+        for index in range(sweep):
+            client.execute_cell(nb.cells[index], index)
+        kernel = psutil.Process(client.km.provisioner.process.pid)
+        presser = threading.Thread(target=press_stop, args=(kernel,), daemon=True)
+        presser.start()
+        with pytest.raises(CellExecutionError) as stopped:
+            client.execute_cell(nb.cells[sweep], sweep)
+        presser.join(timeout=60)
+        assert wait_until_gone(list(seen.values())) == [], "a worker or wandb-core was left"
+        assert [p.name() for p in alive(kernel.children(recursive=True))] == []
+        assert seen, "the sweep started no worker"
+        probe = nbformat.v4.new_code_cell("print('the kernel still runs')")
+        nb.cells.append(probe)
+        client.execute_cell(probe, len(nb.cells) - 1)
+        assert probe.outputs[0]["text"] == "the kernel still runs\n"
+
+    runs = read_runs(offline)
+    finished = sum(run["state"] == "finished" for run in runs)
+    failed = len(runs) - finished
+    assert len(runs) >= 3
+    for run in runs:
+        assert run["state"] in ("finished", "failed"), run.get("reason")
+        if run["state"] == "finished":
+            assert {"accuracy", "f1", "nll"} <= set(run["summary"])
+    stopped_line = f", {failed} stopped and stored as failed" if failed else ""
+    message = str(stopped.value)
+    assert (
+        f"KeyboardInterrupt: sweep interrupted: {finished} of 40 runs finished{stopped_line}"
+        in (message)
+    )
+    assert "Traceback" not in message
+    result = run_python("", ROOT, args=["-m", "helpers", str(offline)])
+    assert result.returncode == 0 and f"{len(runs)} runs stored under" in result.stdout
