@@ -225,25 +225,7 @@ def choose_mode(requested: str | None = None, quiet: bool = False) -> str:
     sync = f"upload them later with `{sync_command(folder)}`"
     found = _find_key()
     if found is None:
-        if mode == "online" and not can_prompt():
-            raise SetupError(
-                f"{source} is online but no API key was found and nobody can be asked for one: "
-                "set WANDB_API_KEY, run `wandb login`, or use WANDB_MODE=offline"
-            )
-        if mode == "online":
-            return mode  # wandb.init asks for the key itself
-        if not quiet:
-            where = "" if can_prompt() else " and no terminal to ask for one"
-            how = (
-                f"add a {COLAB_SECRET} secret (🔑 in the left bar)"
-                if "google.colab" in sys.modules
-                else "run `wandb login` in a terminal (or set WANDB_API_KEY)"
-            )
-            print(
-                f"wandb: no API key found{where}, so runs are saved offline; to go online, "
-                f"{how} and rerun; {sync}."
-            )
-        return "offline"
+        return _without_key(mode, source, sync, quiet)
     key, key_source = found
     host = server_host()
     answer = probe(host, key)
@@ -262,3 +244,26 @@ def choose_mode(requested: str | None = None, quiet: bool = False) -> str:
     if not quiet:
         print(f"wandb: online at {host}, with the API key from {key_source}.")
     return "online"
+
+
+def _without_key(mode: str, source: str, sync: str, quiet: bool) -> str:
+    """The mode when wandb finds no API key: online only if someone can be asked for one."""
+    if mode == "online" and not can_prompt():
+        raise SetupError(
+            f"{source} is online but no API key was found and nobody can be asked for one: "
+            "set WANDB_API_KEY, run `wandb login`, or use WANDB_MODE=offline"
+        )
+    if mode == "online":
+        return mode  # wandb.init asks for the key itself
+    if not quiet:
+        where = "" if can_prompt() else " and no terminal to ask for one"
+        how = (
+            f"add a {COLAB_SECRET} secret (🔑 in the left bar)"
+            if "google.colab" in sys.modules
+            else "run `wandb login` in a terminal (or set WANDB_API_KEY)"
+        )
+        print(
+            f"wandb: no API key found{where}, so runs are saved offline; to go online, "
+            f"{how} and rerun; {sync}."
+        )
+    return "offline"

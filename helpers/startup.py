@@ -1,7 +1,7 @@
 """Start-up work the course keeps out of a student's Run All: imports that cost seconds for nothing.
 
 Both the notebooks' ``setup()`` (:mod:`helpers.course`) and the sweep engine
-(:mod:`helpers.sweep`) import jsonschema through here, so neither module needs the other.
+(:mod:`helpers.sweep_config`) import jsonschema through here, so neither module needs the other.
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ def check_sweep_config(config: Any) -> None:
     """Check the student's sweep config is valid and searches the course's space.
 
     The answer is the course's one sweep config, ``notebooks/sweep.yaml`` (the one
-    ``wandb sweep`` is given), as :func:`helpers.sweep.load_sweep_config` reads it.
+    ``wandb sweep`` is given), as :func:`helpers.sweep_config.load_sweep_config` reads it.
     """
-    from helpers.sweep import load_sweep_config, validate_sweep_config
+    from helpers.sweep_config import load_sweep_config, validate_sweep_config
 
     course = load_sweep_config()
     result = CheckResult()
@@ -128,12 +128,12 @@ def check_best(best: Any, runs: list[dict[str, Any]], config: dict) -> None:
 def check_most_important(most_important: Any, runs: list[dict[str, Any]], config: dict) -> None:
     """Judge question 2 of exercise 10: the parameter W&B's importance ranks first.
 
-    The ranking is :func:`helpers.sweep.parameter_importance` on the stored runs (a
+    The ranking is :func:`helpers.importance.parameter_importance` on the stored runs (a
     seeded random forest, as the notebook computes it). For a categorical value's row
     such as ``weights=distance`` the answer is the parameter, ``weights`` (the row's
     own name is accepted too).
     """
-    from helpers.sweep import parameter_importance
+    from helpers.importance import parameter_importance
 
     result = CheckResult()
     table = _sweep_table(runs, config, result)

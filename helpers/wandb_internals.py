@@ -143,6 +143,19 @@ def leet_inspect_command(run_file: Path, *flags: str) -> list[str]:
     ]
 
 
+def run_record_handover() -> tuple[type, str]:
+    """Tests only: the class and method ``wandb.init`` hands wandb-core the run record through.
+
+    A fault test replaces the method with one that raises KeyboardInterrupt, to stop a run
+    exactly there (Ctrl-C as the run record is handed over, so the log has no run record).
+    Private: ``wandb.sdk.interface.interface.InterfaceBase.deliver_run``; no public way
+    reaches that moment.
+    """
+    from wandb.sdk.interface.interface import InterfaceBase
+
+    return InterfaceBase, "deliver_run"
+
+
 def key_prompt_url(host: str) -> str:
     """Tests only: the page wandb's own login prompt sends a student to for an API key.
 

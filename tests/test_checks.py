@@ -167,12 +167,12 @@ def test_check_sweep_config_names_what_differs(change, hint):
 
 
 def test_check_sweep_config_judges_against_the_course_sweep_yaml(tmp_path, monkeypatch, capsys):
-    import helpers.sweep
+    import helpers.sweep_config
 
     changed = {**CONFIG, "parameters": {**CONFIG["parameters"], "p": {"values": [1, 2]}}}
     path = tmp_path / "sweep.yaml"
     path.write_text(yaml.safe_dump(changed))
-    monkeypatch.setattr(helpers.sweep, "COURSE_SWEEP", path)
+    monkeypatch.setattr(helpers.sweep_config, "COURSE_SWEEP", path)
     check_sweep_config(changed)
     assert "Check passed." in capsys.readouterr().out
     with pytest.raises(ExerciseIncompleteError, match=r"course searches \{'values': \[1, 2\]"):

@@ -217,14 +217,14 @@ run.finish()
 # code 0), and no run record; W&B's reader calls that "finished".
 STOPPED_IN_INIT = """
 import wandb
-from wandb.sdk.interface.interface import InterfaceBase  # private wandb
+from helpers.wandb_internals import run_record_handover
 
 
 def ctrl_c(*args, **kwargs):
     raise KeyboardInterrupt
 
 
-InterfaceBase.deliver_run = ctrl_c
+setattr(*run_record_handover(), ctrl_c)
 try:
     wandb.init(project="p", id="norec")
 except KeyboardInterrupt:

@@ -173,6 +173,25 @@ def test_agent_waits_are_class_attributes_the_agents_sleep_on(module, attribute)
     assert f"self.{attribute}" in inspect.getsource(agent)  # read per instance: setattr works
 
 
+def test_run_record_handover_is_what_wandb_init_hands_the_run_record_through(tmp_path):
+    owner, name = internals.run_record_handover()
+    assert callable(getattr(owner, name, None)), f"{owner.__qualname__}.{name} is gone"
+    code = (
+        "import wandb\n"
+        "from helpers.wandb_internals import run_record_handover\n"
+        "owner, name = run_record_handover()\n"
+        "original = getattr(owner, name)\n"
+        "def seen(self, run):\n"
+        "    print('handed over:', run.id)\n"
+        "    return original(self, run)\n"
+        "setattr(owner, name, seen)\n"
+        "wandb.init(project='internals', id='handover').finish()\n"
+    )
+    result = run_python(code, ROOT, {"WANDB_DIR": str(tmp_path), "WANDB_MODE": "offline"})
+    assert result.returncode == 0, result.stderr
+    assert "handed over: handover" in result.stdout.splitlines()
+
+
 def test_key_prompt_url_is_the_page_wandbs_login_prompt_prints(fresh, monkeypatch):
     from wandb.sdk.lib.wbauth import prompt
 
