@@ -35,7 +35,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.conftest import NOTEBOOKS, ROOT, checkout_copy
+from tests.conftest import ROOT, checkout_copy
+from tests.lessons import NOTEBOOK_PATHS
+from tests.student import no_account
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("WANDB_IRIS_COLAB_TEST"),
@@ -45,7 +47,6 @@ pytestmark = pytest.mark.skipif(
 COLAB = ROOT / "tests" / "colab"
 CONSTRAINTS = COLAB / "constraints.txt"
 CACHE = ROOT / ".cache" / "colab"
-NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 SECRET = "WANDB_API_KEY"
 REPOSITORY = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
 

@@ -6,9 +6,9 @@ import nbformat
 import papermill as pm
 import pytest
 
-from tests.conftest import NOTEBOOKS, seats_but
+from tests.conftest import seats_but
+from tests.lessons import NOTEBOOK_PATHS
 
-NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
 @pytest.mark.parametrize(

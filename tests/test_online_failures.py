@@ -19,16 +19,15 @@ import nbformat
 import pytest
 
 from helpers.runs import read_runs
-from tests.conftest import NOTEBOOKS as LESSONS
+from tests.lessons import NAMES as NOTEBOOKS
+from tests.lessons import lesson
 from tests.standin import TODAY_KEY, account_env, serve
 from tests.standin.client import child_env, run, run_notebook
 
 pytestmark = pytest.mark.slow
 
-NOTEBOOKS = sorted(p.stem for p in LESSONS.glob("[0-9][0-9]_*.ipynb"))  # every lesson
 KEY = TODAY_KEY  # a key as W&B issues them today (86 characters)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-SMALL = {"07_sweeps": {"COUNT": 2}}  # a dead network is about the start, not the tenth run
 
 
 def _error_lines(notebook) -> list[list[str]]:
@@ -74,7 +73,7 @@ def test_a_notebook_stops_in_one_line_when_the_key_is_refused(refusing, tmp_path
 def _stops_in_one_line(names: list[str], refusing, tmp_path) -> None:
     def execute(name: str):
         env = child_env(refusing.env(tmp_path / name), tmp_path / name)
-        return run_notebook(name, tmp_path / name, env, **SMALL.get(name, {}))
+        return run_notebook(name, tmp_path / name, env, **lesson(name).small)
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         outcomes = dict(zip(names, pool.map(execute, names), strict=True))
@@ -170,7 +169,7 @@ def _completes_offline(names: list[str], dead_servers, tmp_path, record_property
         kind = kinds[NOTEBOOKS.index(name) % len(kinds)]
         home = tmp_path / name
         env = child_env(account_env(dead_servers[kind], KEY, home), home)
-        return kind, run_notebook(name, home, env, **SMALL.get(name, {}))
+        return kind, run_notebook(name, home, env, **lesson(name).small)
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         outcomes = dict(zip(names, pool.map(execute, enumerate(names)), strict=True))

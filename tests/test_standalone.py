@@ -20,8 +20,8 @@ import pytest
 import yaml
 
 from tests.conftest import NOTEBOOKS, checkout_copy, run_python, seats_but
+from tests.lessons import NOTEBOOK_PATHS
 
-NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
 @pytest.fixture(scope="session")

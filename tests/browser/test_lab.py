@@ -38,9 +38,10 @@ from typing import Any
 
 import pytest
 
+from tests.lessons import NAMES as NOTEBOOKS
+
 from .conftest import API_KEY, ROOT, SEATS, WINDOW, Lab, Labs
 
-NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 OUT = ROOT / "outputs"
 SCREENS = OUT / "screens"
 TIMINGS = OUT / "browser-timings.json"
