@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from helpers.wandb_internals import SERVICE
-from tests.lessons import NOTEBOOKS
+from tests.lessons import NOTEBOOKS as NOTEBOOKS  # the tests import it from here too
 from tests.student import no_account
 
 ROOT = Path(__file__).resolve().parents[1]

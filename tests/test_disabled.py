@@ -10,7 +10,6 @@ from tests.conftest import seats_but
 from tests.lessons import NOTEBOOK_PATHS
 
 
-
 @pytest.mark.parametrize(
     "notebook", seats_but(NOTEBOOK_PATHS, {"05_sklearn_plots"}, ids=lambda p: p.stem)
 )

@@ -19,7 +19,6 @@ from tests.standin.client import ROOT, child_env, disagreements, read_api, run_n
 pytestmark = pytest.mark.slow
 
 
-
 def _project(name: str) -> str:
     return f"online-{name[:2]}"
 

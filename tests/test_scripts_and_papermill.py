@@ -131,9 +131,7 @@ def test_07_bayes_rerun_with_two_workers(offline, tmp_path):
     assert {r["job_type"] for r in runs} == {"sweep"}
 
 
-@pytest.mark.parametrize(
-    "notebook", NOTEBOOK_PATHS, ids=lambda p: p.stem
-)
+@pytest.mark.parametrize("notebook", NOTEBOOK_PATHS, ids=lambda p: p.stem)
 def test_every_notebook_refuses_a_project_wandb_would_reject(offline, tmp_path, notebook):
     with pytest.raises(pm.PapermillExecutionError) as error:
         _execute(notebook.stem, tmp_path, PROJECT="my-team/iris")

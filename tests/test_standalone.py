@@ -23,7 +23,6 @@ from tests.conftest import NOTEBOOKS, checkout_copy, run_python, seats_but
 from tests.lessons import NOTEBOOK_PATHS
 
 
-
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory) -> Path:
     """The course package built and installed (no dependencies) into a folder of its own."""
