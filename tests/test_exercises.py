@@ -20,6 +20,7 @@ from nbclient.exceptions import CellExecutionError
 from tests.conftest import NOTEBOOKS, ROOT, run_python, seats_but
 from tests.lessons import LESSONS as TABLE
 from tests.lessons import NOTEBOOK_PATHS as LESSONS
+from tests.outputs import errors
 
 EXERCISES = NOTEBOOKS / "exercises"
 
@@ -188,18 +189,13 @@ def test_an_untouched_exercise_stops_run_all_at_its_check_with_the_hint_only(
     assert error is not None, "the untouched exercise passed its check"
     assert error.ename == "ExerciseIncompleteError", f"{error.ename}: {error.evalue}"
     assert HINTS[name][k] in error.evalue
-    [(index, output)] = [
-        (i, o)
-        for i, c in enumerate(nb.cells)
-        if c.cell_type == "code"
-        for o in c.outputs
-        if o.output_type == "error"
-    ]
+    [found] = errors(nb)
+    index = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"][found.cell - 1]
     turn = [i for i, c in enumerate(nb.cells) if "your-turn" in _tags(c)][k]
     checks = [i for i, c in enumerate(nb.cells) if "check" in _tags(c) and i > turn]
     assert index == checks[0], "Run All must stop at this exercise's check"
-    assert output.traceback == error.evalue.splitlines(), "the hint alone, no traceback"
-    assert output.traceback[0].startswith("Check failed")
+    assert list(found.traceback) == error.evalue.splitlines(), "the hint alone, no traceback"
+    assert found.traceback[0].startswith("Check failed")
 
 
 @pytest.mark.parametrize(  # make test: the lessons with several exercises

@@ -1,11 +1,15 @@
-"""The lesson table (tests/lessons.py) and the notebooks on disk agree, and so do its hints."""
+"""The lesson table (tests/lessons.py) agrees with the notebooks; the student with no account
+and the reader of error outputs the tests share (tests/student.py, tests/outputs.py)."""
 
 from __future__ import annotations
+
+import json
 
 import nbformat
 import pytest
 
 from tests.lessons import LESSONS, NAMES, NOTEBOOK_PATHS, lesson
+from tests.outputs import errors
 from tests.student import no_account
 
 
@@ -49,3 +53,25 @@ def test_a_student_with_no_account_has_no_key_server_or_login_of_this_machine(tm
         "WANDB_CONFIG_DIR": str(tmp_path / ".config" / "wandb"),
         "WANDB_MODE": "offline",
     }
+
+
+def test_error_outputs_are_read_alike_from_nbformat_and_from_jupyterlab(tmp_path):
+    raised = nbformat.v4.new_output(
+        "error", ename="ValueError", evalue="no", traceback=["\x1b[31mValueError\x1b[0m: no"]
+    )
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# title"),
+            nbformat.v4.new_code_cell("1", outputs=[nbformat.v4.new_output("stream", text="1")]),
+            nbformat.v4.new_code_cell("raise ValueError('no')", outputs=[raised]),
+        ]
+    )
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    as_lab_returns = json.loads(path.read_text())  # plain dicts, as the contents API sends
+    for source in (nb, path, as_lab_returns):
+        [error] = errors(source)
+        assert (error.cell, error.ename, error.evalue) == (2, "ValueError", "no")
+        assert error.lines == ["ValueError: no"]
+        assert str(error) == "cell 2: ValueError: no"
+    assert errors(None) == [] and errors(nbformat.v4.new_notebook()) == []

@@ -10,7 +10,6 @@ is recorded (``record_property``), not asserted: this machine is shared and nois
 from __future__ import annotations
 
 import json
-import re
 import socket
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -21,24 +20,13 @@ import pytest
 from helpers.runs import read_runs
 from tests.lessons import NAMES as NOTEBOOKS
 from tests.lessons import lesson
+from tests.outputs import errors
 from tests.standin import TODAY_KEY, account_env, serve
 from tests.standin.client import child_env, run, run_notebook
 
 pytestmark = pytest.mark.slow
 
 KEY = TODAY_KEY  # a key as W&B issues them today (86 characters)
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def _error_lines(notebook) -> list[list[str]]:
-    """The traceback lines of each error output in an executed notebook."""
-    found = []
-    for cell in nbformat.read(notebook, as_version=4).cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                lines = ANSI.sub("", "\n".join(output["traceback"])).strip().splitlines()
-                found.append(lines)
-    return found
 
 
 def _one_line(text: str, *fragments: str) -> list[str]:
@@ -79,11 +67,12 @@ def _stops_in_one_line(names: list[str], refusing, tmp_path) -> None:
         outcomes = dict(zip(names, pool.map(execute, names), strict=True))
     problems = []
     for name, outcome in outcomes.items():
-        errors = _error_lines(outcome.notebook) if outcome.notebook.exists() else []
-        if outcome.returncode == 0 or len(errors) != 1:
-            problems.append(f"{name}: exit {outcome.returncode}, errors {errors}")
-        elif len(errors[0]) != 1 or not all(f in errors[0][0] for f in REFUSED):
-            problems.append(f"{name}: not one line naming the fix: {errors[0][-12:]}")
+        raised = errors(outcome.notebook) if outcome.notebook.exists() else []
+        lines = [error.lines for error in raised]
+        if outcome.returncode == 0 or len(lines) != 1:
+            problems.append(f"{name}: exit {outcome.returncode}, errors {lines}")
+        elif len(lines[0]) != 1 or not all(f in lines[0][0] for f in REFUSED):
+            problems.append(f"{name}: not one line naming the fix: {lines[0][-12:]}")
         if list(outcome.wandb_dir.glob("*run-*")):
             problems.append(f"{name}: a run was started")
     assert not problems, "\n".join(problems)
