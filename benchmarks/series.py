@@ -27,7 +27,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+sys.path.insert(0, str(ROOT))  # the tests' lesson table and student with no account
+from tests.lessons import NOTEBOOK_PATHS as NOTEBOOKS  # noqa: E402
+from tests.student import no_account  # noqa: E402
 
 
 def run_notebook(path: Path, mode: str) -> tuple[float, dict[str, float]]:
@@ -35,8 +37,7 @@ def run_notebook(path: Path, mode: str) -> tuple[float, dict[str, float]]:
     import nbformat
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "WANDB_MODE": mode, "WANDB_DIR": tmp, "WANDB_SILENT": "true"}
-        env.pop("WANDB_API_KEY", None)
+        env = no_account(Path(tmp), WANDB_MODE=mode, WANDB_DIR=tmp, WANDB_SILENT="true")
         out = Path(tmp) / path.name
         start = time.perf_counter()
         subprocess.run(
@@ -84,7 +85,7 @@ def read_back(count: int = 10) -> tuple[float, float]:
     from helpers.runs import read_runs, run_files
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "WANDB_MODE": "offline", "WANDB_DIR": tmp, "WANDB_SILENT": "true"}
+        env = no_account(Path(tmp), WANDB_MODE="offline", WANDB_DIR=tmp, WANDB_SILENT="true")
         code = f"import wandb\nfor i in range({count}):\n    wandb.init(project='b').finish()"
         subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
         files = run_files(Path(tmp) / "wandb")
@@ -135,7 +136,7 @@ for _ in range({count}):
 costs["  of which: 10-fold CV"] = time.perf_counter() - start
 print(json.dumps(costs))
 """
-        env = {**os.environ, "WANDB_MODE": "offline", "WANDB_DIR": tmp, "WANDB_SILENT": "true"}
+        env = no_account(Path(tmp), WANDB_MODE="offline", WANDB_DIR=tmp, WANDB_SILENT="true")
         out = subprocess.run(
             [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
         ).stdout

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from helpers.wandb_internals import SERVICE
+from tests.lessons import NOTEBOOKS as NOTEBOOKS  # the tests import it from here too
+from tests.student import no_account
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
 
 
 @pytest.fixture(autouse=True)
@@ -31,13 +32,18 @@ def own_wandb_service(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No credentials, offline, runs under ``tmp_path/wandb``; returns that wandb folder."""
-    monkeypatch.delenv("WANDB_API_KEY", raising=False)
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
-    monkeypatch.setenv("WANDB_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
-    monkeypatch.setenv("WANDB_SILENT", "true")
+    """No account, offline, runs under ``tmp_path/wandb``; returns that wandb folder."""
+    env = no_account(
+        tmp_path,
+        WANDB_MODE="offline",
+        WANDB_DIR=str(tmp_path),
+        WANDB_CONFIG_DIR=str(tmp_path / "config"),
+        WANDB_SILENT="true",
+    )
+    for key in set(os.environ) - set(env):
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
     return tmp_path / "wandb"
 
 

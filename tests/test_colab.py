@@ -35,7 +35,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.conftest import NOTEBOOKS, ROOT, checkout_copy
+from tests.conftest import ROOT, checkout_copy
+from tests.lessons import NOTEBOOK_PATHS
+from tests.student import no_account
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("WANDB_IRIS_COLAB_TEST"),
@@ -45,7 +47,6 @@ pytestmark = pytest.mark.skipif(
 COLAB = ROOT / "tests" / "colab"
 CONSTRAINTS = COLAB / "constraints.txt"
 CACHE = ROOT / ".cache" / "colab"
-NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 SECRET = "WANDB_API_KEY"
 REPOSITORY = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
 
@@ -293,7 +294,7 @@ def run_alone(runtime: Runtime, notebook: Path, tmp_path: Path, env: dict[str, s
     ipython = home / ".ipython" / "profile_default" / "startup"
     ipython.mkdir(parents=True)
     (ipython / "00-colab.py").write_text("import google.colab  # in sys.modules, as in Colab\n")
-    child_env = {
+    base = {  # Colab's own environment: no W&B variable, a HOME of its own
         "PATH": f"{runtime.python.parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "HOME": str(home),
         "IPYTHONDIR": str(home / ".ipython"),
@@ -304,8 +305,8 @@ def run_alone(runtime: Runtime, notebook: Path, tmp_path: Path, env: dict[str, s
         "GIT_CONFIG_COUNT": "1",
         "GIT_CONFIG_KEY_0": f"url.{ROOT.as_uri()}.insteadOf",
         "GIT_CONFIG_VALUE_0": REPOSITORY,
-        **env,
     }
+    child_env = no_account(home, base, **env)
     start = time.monotonic()
     result = subprocess.run(
         [str(runtime.python), str(COLAB / "execute.py"), str(alone / notebook.name)],

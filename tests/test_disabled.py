@@ -6,9 +6,8 @@ import nbformat
 import papermill as pm
 import pytest
 
-from tests.conftest import NOTEBOOKS, seats_but
-
-NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+from tests.conftest import seats_but
+from tests.lessons import NOTEBOOK_PATHS
 
 
 @pytest.mark.parametrize(

@@ -18,27 +18,14 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from tests.conftest import NOTEBOOKS, ROOT, run_python, seats_but
+from tests.lessons import LESSONS as TABLE
+from tests.lessons import NOTEBOOK_PATHS as LESSONS
+from tests.outputs import errors
 
 EXERCISES = NOTEBOOKS / "exercises"
-LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 # What each check says when its exercise is untouched, in the order of the Your turn cells.
-HINTS: dict[str, list[str]] = {
-    "01_login": ["`run` is None: start the run with run = wandb.init(...)"],
-    "02_logging": ["`run` is None: start the run with run = wandb.init(...)"],
-    "03_config": [
-        "`run` is None: start the run with run = wandb.init(...)",
-        "`compare_runs` is empty: append each model's run to it",
-    ],
-    "04_figures": ["scatter was not logged as media"],
-    "05_sklearn_plots": ["`run` is None: start the run with run = wandb.init(...)"],
-    "06_entities": ["`class_runs` is empty: append each student's run to it"],
-    "07_sweeps": [
-        "metric is missing: maximize accuracy",
-        "BEST is empty: set it to the best run's n_neighbors, weights, p",
-        "MOST_IMPORTANT is empty: name the parameter",
-    ],
-}
+HINTS = {name: entry.hints for name, entry in TABLE.items()}
 CASES = [(name, k) for name, hints in HINTS.items() for k in range(len(hints))]
 
 
@@ -72,10 +59,6 @@ def _run(nb: nbformat.NotebookNode, cwd) -> CellExecutionError | None:
     except CellExecutionError as error:
         return error
     return None
-
-
-def test_names():
-    assert sorted(HINTS) == [p.stem for p in LESSONS], "one entry per lesson"
 
 
 def test_the_student_edition_is_current():
@@ -206,18 +189,13 @@ def test_an_untouched_exercise_stops_run_all_at_its_check_with_the_hint_only(
     assert error is not None, "the untouched exercise passed its check"
     assert error.ename == "ExerciseIncompleteError", f"{error.ename}: {error.evalue}"
     assert HINTS[name][k] in error.evalue
-    [(index, output)] = [
-        (i, o)
-        for i, c in enumerate(nb.cells)
-        if c.cell_type == "code"
-        for o in c.outputs
-        if o.output_type == "error"
-    ]
+    [found] = errors(nb)
+    index = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"][found.cell - 1]
     turn = [i for i, c in enumerate(nb.cells) if "your-turn" in _tags(c)][k]
     checks = [i for i, c in enumerate(nb.cells) if "check" in _tags(c) and i > turn]
     assert index == checks[0], "Run All must stop at this exercise's check"
-    assert output.traceback == error.evalue.splitlines(), "the hint alone, no traceback"
-    assert output.traceback[0].startswith("Check failed")
+    assert list(found.traceback) == error.evalue.splitlines(), "the hint alone, no traceback"
+    assert found.traceback[0].startswith("Check failed")
 
 
 @pytest.mark.parametrize(  # make test: the lessons with several exercises

@@ -10,7 +10,6 @@ is recorded (``record_property``), not asserted: this machine is shared and nois
 from __future__ import annotations
 
 import json
-import re
 import socket
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -19,27 +18,15 @@ import nbformat
 import pytest
 
 from helpers.runs import read_runs
-from tests.conftest import NOTEBOOKS as LESSONS
+from tests.lessons import NAMES as NOTEBOOKS
+from tests.lessons import lesson
+from tests.outputs import errors
 from tests.standin import TODAY_KEY, account_env, serve
 from tests.standin.client import child_env, run, run_notebook
 
 pytestmark = pytest.mark.slow
 
-NOTEBOOKS = sorted(p.stem for p in LESSONS.glob("[0-9][0-9]_*.ipynb"))  # every lesson
 KEY = TODAY_KEY  # a key as W&B issues them today (86 characters)
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-SMALL = {"07_sweeps": {"COUNT": 2}}  # a dead network is about the start, not the tenth run
-
-
-def _error_lines(notebook) -> list[list[str]]:
-    """The traceback lines of each error output in an executed notebook."""
-    found = []
-    for cell in nbformat.read(notebook, as_version=4).cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                lines = ANSI.sub("", "\n".join(output["traceback"])).strip().splitlines()
-                found.append(lines)
-    return found
 
 
 def _one_line(text: str, *fragments: str) -> list[str]:
@@ -74,17 +61,18 @@ def test_a_notebook_stops_in_one_line_when_the_key_is_refused(refusing, tmp_path
 def _stops_in_one_line(names: list[str], refusing, tmp_path) -> None:
     def execute(name: str):
         env = child_env(refusing.env(tmp_path / name), tmp_path / name)
-        return run_notebook(name, tmp_path / name, env, **SMALL.get(name, {}))
+        return run_notebook(name, tmp_path / name, env, **lesson(name).small)
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         outcomes = dict(zip(names, pool.map(execute, names), strict=True))
     problems = []
     for name, outcome in outcomes.items():
-        errors = _error_lines(outcome.notebook) if outcome.notebook.exists() else []
-        if outcome.returncode == 0 or len(errors) != 1:
-            problems.append(f"{name}: exit {outcome.returncode}, errors {errors}")
-        elif len(errors[0]) != 1 or not all(f in errors[0][0] for f in REFUSED):
-            problems.append(f"{name}: not one line naming the fix: {errors[0][-12:]}")
+        raised = errors(outcome.notebook) if outcome.notebook.exists() else []
+        lines = [error.lines for error in raised]
+        if outcome.returncode == 0 or len(lines) != 1:
+            problems.append(f"{name}: exit {outcome.returncode}, errors {lines}")
+        elif len(lines[0]) != 1 or not all(f in lines[0][0] for f in REFUSED):
+            problems.append(f"{name}: not one line naming the fix: {lines[0][-12:]}")
         if list(outcome.wandb_dir.glob("*run-*")):
             problems.append(f"{name}: a run was started")
     assert not problems, "\n".join(problems)
@@ -170,7 +158,7 @@ def _completes_offline(names: list[str], dead_servers, tmp_path, record_property
         kind = kinds[NOTEBOOKS.index(name) % len(kinds)]
         home = tmp_path / name
         env = child_env(account_env(dead_servers[kind], KEY, home), home)
-        return kind, run_notebook(name, home, env, **SMALL.get(name, {}))
+        return kind, run_notebook(name, home, env, **lesson(name).small)
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         outcomes = dict(zip(names, pool.map(execute, enumerate(names)), strict=True))

@@ -6,7 +6,6 @@ key, ``WANDB_BASE_URL`` set and no ``WANDB_MODE``, as a student with an account 
 
 from __future__ import annotations
 
-import importlib.util
 from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
@@ -14,14 +13,10 @@ import pytest
 
 from helpers.runs import read_runs, runs_table
 from helpers.sweep import load_sweep_config, parameter_importance
+from tests.lessons import NAMES, lesson
 from tests.standin.client import ROOT, child_env, disagreements, read_api, run_notebook
 
 pytestmark = pytest.mark.slow
-
-_spec = importlib.util.spec_from_file_location("notebook_expectations", ROOT / "conftest.py")
-_expectations = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_expectations)
-EXPECTED = _expectations.EXPECTED  # runs, metrics and config each notebook leaves offline
 
 
 def _project(name: str) -> str:
@@ -33,7 +28,7 @@ def _failure(name: str, outcome) -> str:
 
 
 def test_notebooks_01_to_06_online_agree_locally_and_through_the_api(wandb_server, tmp_path):
-    names = sorted(n for n in EXPECTED if n < "07")
+    names = [n for n in NAMES if n < "07"]
 
     def execute(name: str):
         env = child_env(wandb_server.env(tmp_path / name), tmp_path / name)
@@ -49,8 +44,8 @@ def test_notebooks_01_to_06_online_agree_locally_and_through_the_api(wandb_serve
     problems = []
     for name in names:
         local = read_runs(outcomes[name].wandb_dir)
-        if len(local) != EXPECTED[name]["runs"]:
-            problems.append(f"{name}: {len(local)} runs stored, {EXPECTED[name]['runs']} expected")
+        if len(local) != lesson(name).runs:
+            problems.append(f"{name}: {len(local)} runs stored, {lesson(name).runs} expected")
         problems += [f"{name}: {p}" for p in disagreements(local, online[_project(name)])]
     assert not problems, "\n".join(problems)
     assert wandb_server.errors == []

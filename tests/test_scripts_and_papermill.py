@@ -9,6 +9,7 @@ import pytest
 from helpers.models import MODEL_NAMES
 from helpers.runs import history, overview, read_runs
 from tests.conftest import NOTEBOOKS, ROOT, run_python
+from tests.lessons import NOTEBOOK_PATHS
 
 SCRIPT = str(ROOT / "scripts" / "wandb_script.py")
 
@@ -130,9 +131,7 @@ def test_07_bayes_rerun_with_two_workers(offline, tmp_path):
     assert {r["job_type"] for r in runs} == {"sweep"}
 
 
-@pytest.mark.parametrize(
-    "notebook", sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.stem
-)
+@pytest.mark.parametrize("notebook", NOTEBOOK_PATHS, ids=lambda p: p.stem)
 def test_every_notebook_refuses_a_project_wandb_would_reject(offline, tmp_path, notebook):
     with pytest.raises(pm.PapermillExecutionError) as error:
         _execute(notebook.stem, tmp_path, PROJECT="my-team/iris")

@@ -20,8 +20,7 @@ import pytest
 import yaml
 
 from tests.conftest import NOTEBOOKS, checkout_copy, run_python, seats_but
-
-NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+from tests.lessons import NOTEBOOK_PATHS
 
 
 @pytest.fixture(scope="session")

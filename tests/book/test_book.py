@@ -24,9 +24,9 @@ import nbformat
 import pytest
 
 from tests.book.conftest import AXE, EXECUTED, ROOT, SITE, WINDOW, pages
+from tests.lessons import NAMES as LESSONS
 
 pytestmark = pytest.mark.book
-LESSONS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SCREENS = ROOT / "outputs" / "screens"
 
 

@@ -30,6 +30,8 @@ from typing import Any
 
 import pytest
 
+from tests.student import no_account
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -108,9 +110,9 @@ def lab_environment(home: Path, settings: Path, workspaces: Path) -> dict[str, s
     """The environment of a new student: empty HOME, and nothing of W&B or Jupyter set."""
     env = {
         key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("WANDB_", "JUPYTER", "MPL", "XDG_", "PYTEST_"))
-        and key not in ("NETRC", "IPYTHONDIR", "PYTHONPATH")
+        for key, value in no_account(home).items()
+        if not key.startswith(("JUPYTER", "MPL", "XDG_", "PYTEST_"))
+        and key not in ("IPYTHONDIR", "PYTHONPATH")
     }
     env.update(
         HOME=str(home),

@@ -38,9 +38,11 @@ from typing import Any
 
 import pytest
 
+from tests.lessons import NAMES as NOTEBOOKS
+from tests.outputs import errors
+
 from .conftest import API_KEY, ROOT, SEATS, WINDOW, Lab, Labs
 
-NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 OUT = ROOT / "outputs"
 SCREENS = OUT / "screens"
 TIMINGS = OUT / "browser-timings.json"
@@ -273,15 +275,6 @@ def saved_notebook(page: Any, lab: Lab, path: str) -> dict[str, Any] | None:
 
 def code_cells(model: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [c for c in (model or {}).get("cells", []) if c["cell_type"] == "code"]
-
-
-def error_outputs(model: dict[str, Any] | None) -> list[str]:
-    return [
-        f"cell {i}: {out.get('ename')}: {out.get('evalue')}"
-        for i, cell in enumerate(code_cells(model), 1)
-        for out in cell.get("outputs", [])
-        if out.get("output_type") == "error"
-    ]
 
 
 def cell_seconds(model: dict[str, Any] | None) -> list[tuple[float, int, str]]:
@@ -524,7 +517,7 @@ def test_run_all_in_jupyterlab(
         assert state is not None, f"{name}: no notebook panel on the page"
         problems += problems_on_page(state, name)
         model = saved_notebook(page, lab, path)
-        problems += [f"error output: {e}" for e in error_outputs(model)]
+        problems += [f"error output: {e}" for e in errors(model)]
         figures[name].update(where_the_time_went(model))
         save_timings(timings)
         if name.startswith("01_") and not questions:

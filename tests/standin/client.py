@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.wandb_internals import AGENT_WAITS
+from tests.student import no_account
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -79,15 +80,13 @@ class Outcome:
 def child_env(
     base: dict[str, str], home: Path, fast_agents: bool = False, **extra: str
 ) -> dict[str, str]:
-    """os.environ without wandb's variables, plus ``base`` (e.g. ``server.env(home)``).
+    """A student with no account (tests/student.py), plus ``base`` (e.g. ``server.env(home)``).
 
     The venv's bin folder goes first on PATH, as an activated venv has it, so that
     ``wandb agent`` finds this Python for the sweep's ``${interpreter}``.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
-    env.pop("NETRC", None)
+    env = no_account(home, **base)
     home.mkdir(parents=True, exist_ok=True)
-    env.update(base)
     env["WANDB_DIR"] = str(home)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["PYTHONUNBUFFERED"] = "1"
