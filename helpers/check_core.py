@@ -83,8 +83,12 @@ def inspect_run(
     summary = run.get("summary") or {}
     stored_config = run.get("config") or {}
     state = run.get("state")
+    metrics, media, config = tuple(metrics), tuple(media), tuple(config)
     if state == "failed":
         result.missing.append(f"the run failed (exit code {run.get('exit_code')}): see its console")
+    elif _finished_empty(run):  # the lines below (or the caller's score check) say what is missing
+        if not (metrics or media or config):
+            result.missing.append("the run finished without logging anything: call run.log first")
     elif state not in ("finished", None):
         result.missing.append(f"the run's state is {state!r}: call run.finish() first")
     for name in metrics:
@@ -149,6 +153,15 @@ def stored_run(run: Any, name: str, result: CheckResult) -> dict[str, Any] | Non
     return _read_finished(run, read_run)
 
 
+def _finished_empty(run: dict[str, Any]) -> bool:
+    """A run that did finish, but logged nothing: the reader calls it ``incomplete``.
+
+    The student called ``run.finish()``; what is wrong is that nothing was logged, so the
+    hint must name the missing metrics, not ask for ``run.finish()`` again.
+    """
+    return run.get("state") == "incomplete" and run.get("lacks") == "logged metrics"
+
+
 def _read_finished(run: Any, read_run: Any, patience: float = 10.0) -> dict[str, Any]:
     """Read back a run its Run object calls finished, once its log says so too.
 
@@ -158,7 +171,10 @@ def _read_finished(run: Any, read_run: Any, patience: float = 10.0) -> dict[str,
     """
     stored = read_run(run)
     deadline = time.monotonic() + patience
-    while stored.get("state") not in ("finished", "failed") and time.monotonic() < deadline:
+    ended = ("finished", "failed")
+    while stored.get("state") not in ended and not _finished_empty(stored):
+        if time.monotonic() >= deadline:
+            break
         time.sleep(0.25)
         stored = read_run(run)
     return stored

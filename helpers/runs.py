@@ -199,10 +199,12 @@ def _incomplete(run: dict[str, Any], log: Path) -> dict[str, Any]:
     and no metric but ``_runtime``. Neither is a run that finished: state ``incomplete``.
     """
     if not run.get("run_id"):
+        lacks = "run record"
         why = "no run record (no run id, no config): the process stopped inside wandb.init"
     elif run.get("state") == "finished" and not (
         run.get("history") and any(not key.startswith("_") for key in run.get("summary") or {})
     ):
+        lacks = "logged metrics"
         why = "no logged step and no metric: the run ended before its first run.log"
     else:
         return run
@@ -211,6 +213,7 @@ def _incomplete(run: dict[str, Any], log: Path) -> dict[str, Any]:
     run["folder"] = log.parent.name
     run["reason"] = f"its log ends ({run['stored_state']}) but holds {why}"
     run["state"] = "incomplete"
+    run["lacks"] = lacks
     return run
 
 

@@ -177,3 +177,35 @@ def test_check_sweep_config_judges_against_the_course_sweep_yaml(tmp_path, monke
     assert "Check passed." in capsys.readouterr().out
     with pytest.raises(ExerciseIncompleteError, match=r"course searches \{'values': \[1, 2\]"):
         check_sweep_config(CONFIG)
+
+
+@pytest.mark.parametrize(
+    ("stored", "metrics", "hint"),
+    [
+        # finished with nothing logged: name what is missing, never "call run.finish()"
+        (
+            {"lacks": "logged metrics", "stored_state": "finished"},
+            ("accuracy",),
+            "accuracy was not logged",
+        ),
+        (
+            {"lacks": "logged metrics", "stored_state": "finished"},
+            (),
+            "finished without logging anything",
+        ),
+        # stopped inside wandb.init: it never finished
+        (
+            {"lacks": "run record", "stored_state": "finished"},
+            ("accuracy",),
+            "call run.finish() first",
+        ),
+    ],
+)
+def test_a_run_that_finished_without_logging_is_told_what_to_log(stored, metrics, hint):
+    from helpers.check_core import inspect_run
+
+    run = {"state": "incomplete", "config": {}, "summary": {}, **stored}
+    result = inspect_run(run, metrics=metrics)
+    assert any(hint in line for line in result.missing), result.missing
+    if stored["lacks"] == "logged metrics":
+        assert not any("run.finish()" in line for line in result.missing), result.missing

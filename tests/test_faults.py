@@ -250,6 +250,7 @@ def test_a_run_that_never_ran_is_never_called_complete(offline, tmp_path):
     assert "no run record (no run id, no config)" in incomplete["norec"]["reason"]
     [empty] = [run for run_id, run in incomplete.items() if run_id != "norec"]
     assert "no logged step and no metric" in empty["reason"]
+    assert (incomplete["norec"]["lacks"], empty["lacks"]) == ("run record", "logged metrics")
     [nolog] = by_state["crashed"]
     assert nolog["run_id"] == "nolog"
     assert "its folder holds no run-nolog.wandb" in nolog["reason"]
