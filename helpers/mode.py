@@ -191,7 +191,7 @@ def probe(host: str, key: str, timeout: float | None = None) -> int | str:
 def sync_command(folder: Path) -> str:
     """The command that uploads every offline run of ``folder``, typed as is from any folder.
 
-    wandb 0.31 removed ``wandb sync --sync-all``; a bare ``wandb sync`` looks only in
+    wandb 0.31 removed the sync command's ``--sync-all`` option; a bare ``wandb sync`` looks only in
     ``./wandb`` of the folder it is typed in and asks for a yes first. Given the run
     folder's parent, ``wandb/``, it syncs each offline run in it once (``latest-run`` is the
     same file, which wandb skips), without asking.
