@@ -82,7 +82,8 @@ def series(mode: str, workers: int) -> tuple[float, dict[str, float]]:
 
 def read_back(count: int = 10) -> tuple[float, float]:
     """Read ``count`` stored runs with helpers.runs, and with ``count`` calls of the wandb CLI."""
-    from helpers.runs import read_runs, run_files
+    from helpers.run_files import run_files
+    from helpers.runs import read_runs
 
     with tempfile.TemporaryDirectory() as tmp:
         env = no_account(Path(tmp), WANDB_MODE="offline", WANDB_DIR=tmp, WANDB_SILENT="true")
@@ -113,7 +114,7 @@ import wandb
 from helpers.data import load_split
 from helpers.metrics import evaluate
 from helpers.models import make_model
-from helpers.runs import runs_table
+from helpers.run_table import runs_table
 from helpers.sweep import _engine, load_sweep_config, local_sweep, parameter_importance
 data, config, costs = load_split(), load_sweep_config(), {{}}
 def train():

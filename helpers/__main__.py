@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.runs import DAMAGED, run_files, runs_table, wandb_dir
+from helpers.run_files import run_files, wandb_dir
+from helpers.run_table import runs_table
+from helpers.runs import DAMAGED
 
 COLUMNS = ["id", "project", "group", "job_type", "state", "config.model", "accuracy", "f1", "nll"]
 

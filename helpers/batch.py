@@ -21,7 +21,9 @@ import pandas as pd
 import yaml
 from traitlets.config import Config
 
-from helpers.runs import check_writable, read_runs, runs_table
+from helpers.run_files import check_writable
+from helpers.run_table import runs_table
+from helpers.runs import read_runs
 
 # papermill's kernels get CurveZMQ keys from jupyter_client when the kernelspec supports them
 # (ipykernel's does): the channel is encrypted, so the kernel does not warn that it runs

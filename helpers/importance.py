@@ -16,7 +16,7 @@ def parameter_importance(
     it acts. Categorical values are one-hot encoded, one row per value (e.g.
     ``weights=distance``). W&B's importance panel answers the same question with its own
     model, so with few runs it may rank close parameters differently.
-    ``table`` is :func:`helpers.runs.runs_table` output; ``params`` the config keys to
+    ``table`` is :func:`helpers.run_table.runs_table` output; ``params`` the config keys to
     use (default: every ``config.*`` column that varies). A table of no runs (wandb
     disabled) gives an empty ranking.
     """

@@ -213,7 +213,7 @@ def choose_mode(requested: str | None = None, quiet: bool = False) -> str:
         raise SetupError(f"{source} is {value!r}; use one of: {', '.join(MODES)}")
     if mode == "disabled":
         return mode
-    from helpers.runs import check_writable, wandb_dir
+    from helpers.run_files import check_writable, wandb_dir
 
     folder = wandb_dir()
     try:  # wandb would otherwise fall back to a shared temporary folder, where nobody looks

@@ -7,6 +7,11 @@ config and latest metrics; the record stream (``--json``) gives the run record
 Overview tab shows. We call the ``wandb-core`` program that ``wandb leet`` itself
 runs, so reading ten runs costs ten ~20 ms calls rather than ten Python start-ups,
 and we run them side by side.
+
+This module reads one run back and judges its state (finished, running, crashed,
+incomplete, unreadable). Finding the logs on disk is :mod:`helpers.run_files`; laying
+the runs out as the web UI does (the Runs table, a run's history, its Overview) is
+:mod:`helpers.run_table`.
 """
 
 from __future__ import annotations
@@ -15,13 +20,13 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from helpers.run_files import open_logs, run_file, run_files, run_id_of, wandb_dir
 from helpers.wandb_internals import leet_inspect_command
 
 
@@ -31,35 +36,6 @@ class UnreadableRunError(RuntimeError):
     def __init__(self, run_file: Path, reason: str) -> None:
         super().__init__(f"wandb leet inspect could not read {run_file}: {reason}")
         self.reason = reason
-
-
-RUN_COLUMNS = ["id", "name", "project", "entity", "group", "job_type", "tags", "notes", "state"]
-
-
-def wandb_dir(path: str | os.PathLike[str] | None = None) -> Path:
-    """The folder wandb writes runs into: ``path``, else ``$WANDB_DIR/wandb``, else ``./wandb``."""
-    if path is not None:
-        return Path(path)
-    return Path(os.environ.get("WANDB_DIR") or ".") / "wandb"
-
-
-def check_writable(folder: Path, fix: str = "set WANDB_DIR to a folder you can write") -> None:
-    """Fail in one line when runs cannot be written to ``folder``.
-
-    wandb would otherwise fall back to a shared temporary folder, where the sweep
-    (and ``python -m helpers``) would never find the runs.
-    """
-    missing = [p for p in (folder, *folder.parents) if not p.exists()]  # made here, removed after
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-        for made in missing:  # wandb makes them when a run starts; a disabled run never does
-            made.rmdir()
-    except OSError as error:
-        raise ValueError(
-            f"cannot write runs to {folder} ({error.strerror or error}): {fix}"
-        ) from None
 
 
 def _run_leet(run_file: Path, *flags: str) -> str:
@@ -80,44 +56,6 @@ def _run_leet(run_file: Path, *flags: str) -> str:
     return result.stdout
 
 
-def run_file(path: str | os.PathLike[str] | Any) -> Path:
-    """The ``.wandb`` log of a run given as a Run object, a run directory or the file itself."""
-    settings = getattr(path, "settings", None)
-    if settings is not None:  # a wandb Run
-        path = settings.sync_dir
-    path = Path(path)
-    if path.is_file() or (path.suffix == ".wandb" and path.parent.is_dir()):
-        return path  # a log, or where a run folder's log would be (read_run says it is missing)
-    found = sorted(path.glob("run-*.wandb"))
-    if len(found) != 1:
-        raise FileNotFoundError(f"no single run-*.wandb log in {path} (found {len(found)})")
-    return found[0]
-
-
-def _log_of(folder: Path) -> Path:
-    """A run folder's log, or where wandb would have written it: ``<folder>/run-<id>.wandb``."""
-    found = sorted(folder.glob("run-*.wandb"))
-    return found[-1] if found else folder / f"run-{run_id_of(folder)}.wandb"
-
-
-def find_run(run_id: str, path: str | os.PathLike[str] | None = None) -> Path | None:
-    """The log of the run with id ``run_id`` under a wandb folder, or None if it was not stored.
-
-    A run folder whose log was never written (the process stopped inside ``wandb.init``)
-    gives the path the log would have: reading it says so.
-    """
-    found = sorted(wandb_dir(path).glob(f"*run-*-{run_id}"))
-    return _log_of(found[-1]) if found else None
-
-
-def run_files(path: str | os.PathLike[str] | None = None) -> list[Path]:
-    """Every run log under a wandb folder, oldest first (a folder with no log: where it goes)."""
-    root = wandb_dir(path)
-    folders = [f for f in root.glob("*run-*") if f.is_dir() and not f.is_symlink()]
-    logs = [_log_of(f) for f in folders]
-    return sorted(logs, key=lambda f: ((f if f.exists() else f.parent).stat().st_mtime, f.name))
-
-
 def _records(run_path: Path) -> dict[str, Any]:
     """The run record, the merged environment records and the history steps, in order."""
     found: dict[str, Any] = {"run": {}, "environment": {}, "history": []}
@@ -129,33 +67,6 @@ def _records(run_path: Path) -> dict[str, Any]:
         elif '"type":"history"' in line[:40]:
             found["history"].append(json.loads(line)["history"]["item"])
     return found
-
-
-def _open_logs() -> set[str] | None:
-    """The run logs some process holds open right now (wandb-core writing them), or None.
-
-    A log that ends without the run's exit is either still being written or was left
-    behind by a process that died; only the writer holding it open tells the two apart.
-    Linux shows open files under /proc; elsewhere we cannot tell (None).
-    """
-    proc = Path("/proc")
-    if not (proc / "self" / "fd").is_dir():
-        return None
-    found: set[str] = set()
-    for fd_dir in proc.glob("[0-9]*/fd"):
-        try:
-            for fd in fd_dir.iterdir():
-                target = os.readlink(fd)
-                if target.endswith(".wandb"):
-                    found.add(target)
-        except OSError:  # the process ended, or is not ours to look at
-            continue
-    return found
-
-
-def run_id_of(folder: str | os.PathLike[str]) -> str:
-    """The run id in a run folder's name (``offline-run-20260101_120000-<id>``)."""
-    return Path(folder).name.rsplit("-", 1)[-1]
 
 
 def _judge(run: dict[str, Any], log: Path) -> dict[str, Any]:
@@ -172,8 +83,8 @@ def _judge(run: dict[str, Any], log: Path) -> dict[str, Any]:
     run["stored_state"] = state
     if not run.get("run_id"):
         run["run_id"] = run_id_of(log.parent)
-    open_logs = _open_logs()
-    if open_logs is not None and str(log.resolve()) in open_logs:
+    held_open = open_logs()
+    if held_open is not None and str(log.resolve()) in held_open:
         run["state"] = "running"
         return run
     run["folder"] = log.parent.name
@@ -186,7 +97,7 @@ def _judge(run: dict[str, Any], log: Path) -> dict[str, Any]:
             "its log ends before the run did (no exit record): the process was killed "
             "or the file was cut short"
         )
-    run["state"] = "crashed" if open_logs is not None else "unfinished"
+    run["state"] = "crashed" if held_open is not None else "unfinished"
     return run
 
 
@@ -224,7 +135,7 @@ def _no_log(log: Path) -> dict[str, Any]:
         "run_id": run_id_of(folder),
         "name": folder.name,
         "folder": folder.name,
-        "state": "crashed" if _open_logs() is not None else "unfinished",
+        "state": "crashed" if open_logs() is not None else "unfinished",
         "reason": f"its folder holds no {log.name}: the process stopped inside wandb.init, "
         "before wandb wrote the run",
         "dir": str(folder),
@@ -239,7 +150,7 @@ def read_run(path: str | os.PathLike[str] | Any) -> dict[str, Any]:
     Keys: those of ``wandb leet inspect --summary --json`` (``run_id``, ``project``,
     ``state``, ``config``, ``summary``, ``console``...), plus ``group``, ``job_type``,
     ``dir`` (the run folder), ``environment`` (the Overview tab's facts) and
-    ``history`` (every logged step; see :func:`history`).
+    ``history`` (every logged step; see :func:`helpers.run_table.history`).
     A run whose log ends early (its process died) or that has no log has state ``crashed``
     and a ``reason``; one whose log ends without a run record or, finished, without a
     logged metric, has state ``incomplete``; a log W&B's reader refuses raises
@@ -280,18 +191,6 @@ def read_or_explain(source: Any) -> dict[str, Any]:
 
 
 DAMAGED = ("unreadable", "crashed", "unfinished", "incomplete")
-
-
-def history(run: dict[str, Any] | None) -> pd.DataFrame:
-    """A run's history: one row per ``run.log`` step, one column per key, as the charts draw it.
-
-    The summary keeps one value per key (the last one logged, unless set otherwise);
-    the history keeps every step, which is what a line chart plots. ``_step`` is the
-    x axis wandb uses by default; ``_runtime`` and ``_timestamp`` are left out.
-    """
-    rows = (run or {}).get("history") or []
-    table = pd.DataFrame(rows).drop(columns=["_runtime", "_timestamp"], errors="ignore")
-    return table.set_index("_step") if "_step" in table else table
 
 
 def read_back(run: Any) -> dict[str, Any] | None:
@@ -342,79 +241,3 @@ def latest_run(path: str | os.PathLike[str] | None = None) -> dict[str, Any] | N
     if not files:
         raise FileNotFoundError(f"no runs stored under {wandb_dir(path)}")
     return read_run(files[-1])
-
-
-def _row(run: dict[str, Any]) -> dict[str, Any]:
-    row = {
-        "id": run.get("run_id"),
-        "name": run.get("name") or run.get("run_id"),
-        "project": run.get("project"),
-        "entity": run.get("entity"),
-        "group": run.get("group"),
-        "job_type": run.get("job_type"),
-        "tags": ", ".join(run.get("tags") or []),
-        "notes": run.get("notes"),
-        "state": run.get("state"),
-    }
-    if run.get("reason"):
-        row["folder"], row["reason"] = run.get("folder"), run["reason"]
-    row.update({f"config.{k}": v for k, v in (run.get("config") or {}).items()})
-    row.update(
-        {
-            k: v
-            for k, v in (run.get("summary") or {}).items()
-            if not k.startswith("_") and not isinstance(v, (dict, list))
-        }
-    )
-    return row
-
-
-def runs_table(
-    runs: list[dict[str, Any]] | str | os.PathLike[str] | None = None,
-    sort_by: str | None = None,
-    columns: list[str] | None = None,
-) -> pd.DataFrame:
-    """One row per run, like the website's Runs tab: identity, state, ``config.*`` and metrics.
-
-    ``runs`` is a list from :func:`read_runs` or a wandb folder to read; ``sort_by``
-    a metric to sort on, best first (lowest first for ``nll``, a loss); ``columns``
-    the columns to show, like hiding columns on the website (an empty table when
-    nothing was stored keeps them).
-    """
-    if runs is None or isinstance(runs, (str, os.PathLike)):
-        runs = read_runs(runs)
-    table = pd.DataFrame([_row(r) for r in runs])
-    table = table.reindex(columns=RUN_COLUMNS + [c for c in table.columns if c not in RUN_COLUMNS])
-    if sort_by and sort_by in table:
-        table = table.sort_values(sort_by, ascending=sort_by == "nll", ignore_index=True)
-    return table if columns is None else table.reindex(columns=columns)
-
-
-def overview(run: dict[str, Any] | None) -> dict[str, Any]:
-    """The facts of the web Overview tab, from a run read with :func:`read_run`.
-
-    A run started from a notebook has no script: wandb stores the notebook's name when
-    Jupyter tells it, else ``<python with no main file>``, and the kernel's own arguments.
-    ``None`` (a disabled wandb stored nothing) gives no facts.
-    """
-    if run is None:
-        return {}
-    env = run.get("environment", {})
-    program = env.get("program") or env.get("code_path") or ""
-    in_notebook = program.startswith("<") or program.endswith(".ipynb")
-    if in_notebook:
-        command = f"(a notebook kernel) {program}"
-    else:
-        command = " ".join(["python", Path(program).name, *env.get("args", [])]) if program else ""
-    return {
-        "run": run.get("run_id"),
-        "project": run.get("project"),
-        "state": run.get("state"),
-        "started": run.get("start_time"),
-        "python": env.get("python"),
-        "git commit": (env.get("git") or {}).get("commit", "(not a git repository)"),
-        "command": command,
-        "program": program,
-        "host": env.get("host"),
-        "os": env.get("os"),
-    }

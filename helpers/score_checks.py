@@ -73,7 +73,7 @@ def _other_model(summary: dict[str, Any], name: str, params: dict[str, Any]) -> 
 
 def _fold_curve(stored: dict[str, Any], name: str, params: dict[str, Any]) -> CheckResult:
     """Is some key's history the ten folds' accuracies, in order (the curve of exercise 4)?"""
-    from helpers.runs import history
+    from helpers.run_table import history
 
     wanted = fold_scores(name, params)["accuracy"]
     numeric = history(stored).select_dtypes("number")

@@ -72,7 +72,7 @@ def _same_space(spec: dict[str, Any], wanted: dict[str, Any]) -> bool:
 
 def _sweep_table(runs: list[dict[str, Any]], config: dict, result: CheckResult) -> Any:
     """The sweep's runs as a table sorted best first, or None (and why) when none was stored."""
-    from helpers.runs import runs_table
+    from helpers.run_table import runs_table
 
     if not runs:
         result.skipped = (

@@ -19,7 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.runs import check_writable, find_run, read_or_explain, wandb_dir
+from helpers.run_files import check_writable, find_run, wandb_dir
+from helpers.runs import read_or_explain
 from helpers.sweep_config import _engine, _seeded, validate_sweep_config
 from helpers.sweep_progress import _Progress
 from helpers.sweep_workers import (

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 from unittest.mock import patch
 
-from helpers.runs import find_run, wandb_dir
+from helpers.run_files import find_run, wandb_dir
 from helpers.sweep_progress import _Progress
 
 

@@ -159,7 +159,7 @@ def plot_sklearn_charts(run: dict[str, Any] | None) -> Figure | None:
 def parallel_coordinates(table: pd.DataFrame, params: list[str], metric: str) -> Axes:
     """One line per run across its hyperparameters and metric, coloured by the metric.
 
-    The website's parallel-coordinates panel, drawn from a :func:`helpers.runs.runs_table`.
+    The website's parallel-coordinates panel, drawn from a :func:`helpers.run_table.runs_table`.
     Each axis is scaled to its own range; categorical values are spread evenly.
     """
     columns = [f"config.{p}" for p in params] + [metric]
@@ -205,7 +205,7 @@ def plot_history(run: dict[str, Any] | None, key: str, x: str | None = None) -> 
     ``x`` is another logged key (e.g. ``fold``), or the step when omitted. A run of a
     disabled wandb (``None``) stored nothing: the axes say so.
     """
-    from helpers.runs import history
+    from helpers.run_table import history
 
     ax = plt.figure(figsize=(6, 3), layout="constrained").add_subplot()
     steps = history(run) if run is not None else pd.DataFrame()

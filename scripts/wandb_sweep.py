@@ -23,7 +23,7 @@ from helpers.data import load_split
 from helpers.metrics import evaluate
 from helpers.mode import choose_mode
 from helpers.models import make_model, model_params
-from helpers.runs import runs_table
+from helpers.run_table import runs_table
 from helpers.sweep import load_sweep_config, local_sweep, validate_sweep_config
 
 PROJECT = "iris-course"

@@ -16,7 +16,8 @@ from helpers.checks import (
     check_sweep_config,
 )
 from helpers.models import MODEL_NAMES, model_params
-from helpers.runs import read_run, runs_table
+from helpers.run_table import runs_table
+from helpers.runs import read_run
 from helpers.sweep import load_sweep_config, parameter_importance
 from tests.answer_kit import scores, verdict
 

@@ -11,7 +11,7 @@ from helpers.checks import (
     check_most_important,
     check_sweep_config,
 )
-from helpers.runs import runs_table
+from helpers.run_table import runs_table
 from helpers.sweep import load_sweep_config, parameter_importance
 from tests.conftest import run_python
 

@@ -21,7 +21,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from helpers.runs import read_runs, run_files
+from helpers.run_files import run_files
+from helpers.runs import read_runs
 from helpers.sweep import load_sweep_config, local_sweep
 from helpers.wandb_internals import CORE_PROGRAM
 from tests.conftest import ROOT, run_python
@@ -51,7 +52,7 @@ SLOW_SWEEP = """
 import sys, time
 from pathlib import Path
 import wandb
-from helpers.runs import runs_table
+from helpers.run_table import runs_table
 from helpers.sweep import load_sweep_config, local_sweep
 
 MARKS = Path(sys.argv[1])

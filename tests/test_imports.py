@@ -65,7 +65,7 @@ def test_the_circle_finder_finds_a_circle_hidden_in_a_function():
 
 
 def test_nested_imports_are_counted():
-    assert "helpers.runs" in helper_imports("helpers.mode")  # imported inside choose_mode
+    assert "helpers.run_files" in helper_imports("helpers.mode")  # imported inside choose_mode
 
 
 def test_helpers_has_no_import_circle():

@@ -11,7 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import nbformat
 import pytest
 
-from helpers.runs import read_runs, runs_table
+from helpers.run_table import runs_table
+from helpers.runs import read_runs
 from helpers.sweep import load_sweep_config, parameter_importance
 from tests.lessons import NAMES, lesson
 from tests.standin.client import ROOT, child_env, disagreements, read_api, run_notebook

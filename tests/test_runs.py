@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from helpers.runs import latest_run, overview, read_run, read_runs, run_files, runs_table
+from helpers.run_files import run_files
+from helpers.run_table import overview, runs_table
+from helpers.runs import latest_run, read_run, read_runs
 from tests.conftest import ROOT, run_python
 from tests.run_checks import check_run
 

@@ -7,7 +7,8 @@ import papermill as pm
 import pytest
 
 from helpers.models import MODEL_NAMES
-from helpers.runs import history, overview, read_runs
+from helpers.run_table import history, overview
+from helpers.runs import read_runs
 from tests.conftest import NOTEBOOKS, ROOT, run_python
 from tests.lessons import NOTEBOOK_PATHS
 

@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 import wandb
 
-from helpers.runs import find_run, read_runs, runs_table
+from helpers.run_files import find_run
+from helpers.run_table import runs_table
+from helpers.runs import read_runs
 from helpers.sweep import (
     load_sweep_config,
     local_sweep,

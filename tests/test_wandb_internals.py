@@ -21,7 +21,7 @@ import wandb
 import yaml
 
 from helpers import wandb_internals as internals
-from helpers.runs import run_file
+from helpers.run_files import run_file
 from tests.conftest import ROOT, run_python
 
 KEY = "a" * 40
