@@ -24,45 +24,37 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # the tests' lesson table and student with no account
+sys.path.insert(0, str(ROOT))  # the tests' lesson table, student with no account and harness
 from tests.lessons import NOTEBOOK_PATHS as NOTEBOOKS  # noqa: E402
 from tests.student import no_account  # noqa: E402
 
 
 def run_notebook(path: Path, mode: str) -> tuple[float, dict[str, float]]:
-    """Execute one notebook with papermill in a fresh folder: wall time, and seconds per cell."""
-    import nbformat
+    """Execute one notebook with the tests' harness in a fresh folder: wall time (kernel start
+    included), and seconds per cell (nbclient's timing of each cell's execution)."""
+    from tests.harness import execute
 
     with tempfile.TemporaryDirectory() as tmp:
         env = no_account(Path(tmp), WANDB_MODE=mode, WANDB_DIR=tmp, WANDB_SILENT="true")
-        out = Path(tmp) / path.name
-        start = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "papermill",
-                "--no-progress-bar",
-                "--cwd",
-                tmp,
-                str(path),
-                str(out),
-            ],
-            env=env,
-            check=True,
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
-        )
-        wall = time.perf_counter() - start
-        cells = {
-            c.source: c.metadata.get("papermill", {}).get("duration") or 0.0
-            for c in nbformat.read(out, as_version=4).cells
-            if c.cell_type == "code"
-        }
-    return wall, cells
+        done = execute(path, Path(tmp), env)
+        if done.failed:
+            raise RuntimeError(done.why())
+        cells = {c.source: _cell_seconds(c) for c in done.notebook.cells if c.cell_type == "code"}
+    return done.seconds, cells
+
+
+def _cell_seconds(cell: Any) -> float:
+    """From the kernel taking the cell to its reply, as nbclient records them."""
+    times = cell.metadata.get("execution", {})
+    start, end = times.get("iopub.execute_input"), times.get("shell.execute_reply")
+    if not (start and end):
+        return 0.0
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
 def series(mode: str, workers: int) -> tuple[float, dict[str, float]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -127,3 +128,58 @@ def wandb_server(_wandb_server_module):
     yield _wandb_server_module
     _wandb_server_module.reject_keys = False
     _wandb_server_module.answer_again()
+
+
+@pytest.fixture(scope="module")
+def refusing():
+    """A W&B API stand-in that answers every key with HTTP 401, as W&B answers a bad key."""
+    from tests.standin import TODAY_KEY, serve
+
+    with serve(api_key=TODAY_KEY) as server:
+        server.reject_keys = True
+        yield server
+
+
+def _closed_port() -> str:
+    with socket.socket() as sock:  # bound, then closed: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def dead_servers():
+    """The three ways a server is not there, as base URLs (tests/seats.py ``DEAD_KINDS``)."""
+    from tests.standin import TODAY_KEY, serve
+
+    with serve(api_key=TODAY_KEY) as silent:
+        silent.stop_answering()
+        yield {
+            "closed port": _closed_port(),
+            "never answers": silent.base_url,
+            "unresolvable host": "http://nonexistent.invalid",
+        }
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory) -> Path:
+    """The course package built and installed (no dependencies) into a folder of its own."""
+    site = tmp_path_factory.mktemp("site")
+    build = tmp_path_factory.mktemp("build")
+    checkout_copy(build / "src")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(site),
+            str(build / "src"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return site

@@ -14,13 +14,12 @@ import tomllib
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
 from tests.conftest import NOTEBOOKS, ROOT, run_python, seats_but
+from tests.harness import Executed, execute
 from tests.lessons import LESSONS as TABLE
 from tests.lessons import NOTEBOOK_PATHS as LESSONS
-from tests.outputs import errors
+from tests.student import no_account
 
 EXERCISES = NOTEBOOKS / "exercises"
 
@@ -50,15 +49,10 @@ def _edition(name: str, keep: int | None = None) -> nbformat.NotebookNode:
     return nb
 
 
-def _run(nb: nbformat.NotebookNode, cwd) -> CellExecutionError | None:
-    client = NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
-    )
-    try:
-        client.execute()
-    except CellExecutionError as error:
-        return error
-    return None
+def _run(nb: nbformat.NotebookNode, name: str, home) -> Executed:
+    """Run All as a student with no account, offline, in the empty folder ``home``."""
+    env = no_account(home, WANDB_MODE="offline", WANDB_DIR=str(home), WANDB_SILENT="true")
+    return execute(nb, home, env, save_to=home / f"executed-{name}.ipynb")
 
 
 def test_the_student_edition_is_current():
@@ -180,20 +174,18 @@ def test_student_edition_badges_point_at_the_student_edition(lesson):
     "case",
     seats_but(CASES, {f"{n}-1" for n in HINTS}, ids=lambda case: f"{case[0]}-{case[1] + 1}"),
 )
-def test_an_untouched_exercise_stops_run_all_at_its_check_with_the_hint_only(
-    offline, tmp_path, case
-):
+def test_an_untouched_exercise_stops_run_all_at_its_check_with_the_hint_only(tmp_path, case):
     name, k = case
-    nb = _edition(name, keep=k)
-    error = _run(nb, tmp_path)
+    done = _run(_edition(name, keep=k), name, tmp_path)
+    nb, error = done.notebook, done.raised
     assert error is not None, "the untouched exercise passed its check"
     assert error.ename == "ExerciseIncompleteError", f"{error.ename}: {error.evalue}"
     assert HINTS[name][k] in error.evalue
-    [found] = errors(nb)
+    [found] = done.errors
     index = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"][found.cell - 1]
     turn = [i for i, c in enumerate(nb.cells) if "your-turn" in _tags(c)][k]
     checks = [i for i, c in enumerate(nb.cells) if "check" in _tags(c) and i > turn]
-    assert index == checks[0], "Run All must stop at this exercise's check"
+    assert index == checks[0] == done.failed_at, "Run All must stop at this exercise's check"
     assert list(found.traceback) == error.evalue.splitlines(), "the hint alone, no traceback"
     assert found.traceback[0].startswith("Check failed")
 
@@ -201,11 +193,10 @@ def test_an_untouched_exercise_stops_run_all_at_its_check_with_the_hint_only(
 @pytest.mark.parametrize(  # make test: the lessons with several exercises
     "name", seats_but(sorted(HINTS), {"03_config", "07_sweeps"}, ids=str)
 )
-def test_the_edition_with_the_solutions_pasted_passes_every_check(offline, tmp_path, name):
-    nb = _edition(name)
-    error = _run(nb, tmp_path)
-    assert error is None, f"{error.ename}: {error.evalue}"
-    for cell in nb.cells:
+def test_the_edition_with_the_solutions_pasted_passes_every_check(tmp_path, name):
+    done = _run(_edition(name), name, tmp_path)
+    assert not done.failed, done.why()
+    for cell in done.notebook.cells:
         if "check" in _tags(cell):
             text = "".join(o.get("text", "") for o in cell.outputs)
             assert text.startswith("Check passed."), text

@@ -1,87 +1,46 @@
-"""Every notebook online, against the W&B API stand-in: what wandb stored locally and what
-``wandb.Api()`` lists from the server must be the same runs, with the same metrics, config,
-tags, group and job type. Each notebook runs in its own kernel with an empty HOME, a dummy
-key, ``WANDB_BASE_URL`` set and no ``WANDB_MODE``, as a student with an account would.
+"""Notebook 07 online, against the W&B API stand-in: the sweep's runs that wandb stored locally
+and those ``wandb.Api()`` lists from the server must be the same, with the same metrics and
+config. It runs in its own kernel with an empty HOME, a dummy key, ``WANDB_BASE_URL`` set and
+no ``WANDB_MODE``, as a student with an account would. Notebooks 01-06 in that seat are the
+``online`` row of the seat table (tests/seats.py, tests/test_seats.py).
 """
 
 from __future__ import annotations
-
-from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
 
 from helpers.run_table import runs_table
-from helpers.runs import read_runs
 from helpers.sweep import load_sweep_config, parameter_importance
-from tests.lessons import NAMES, lesson
-from tests.standin.client import ROOT, child_env, disagreements, read_api, run_notebook
+from tests.harness import execute
+from tests.lessons import NOTEBOOKS
+from tests.seats import project as _project
+from tests.standin.client import ROOT, child_env, disagreements, read_api
 
 pytestmark = pytest.mark.slow
 
 
-def _project(name: str) -> str:
-    return f"online-{name[:2]}"
-
-
-def _failure(name: str, outcome) -> str:
-    return f"{name} failed online ({outcome.seconds:.0f} s):\n{outcome.stderr[-4000:]}"
-
-
-def test_notebooks_01_to_06_online_agree_locally_and_through_the_api(wandb_server, tmp_path):
-    names = [n for n in NAMES if n < "07"]
-
-    def execute(name: str):
-        env = child_env(wandb_server.env(tmp_path / name), tmp_path / name)
-        return run_notebook(name, tmp_path / name, env, PROJECT=_project(name))
-
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        outcomes = dict(zip(names, pool.map(execute, names), strict=True))
-    failed = [_failure(n, o) for n, o in outcomes.items() if o.returncode != 0]
-    assert not failed, "\n".join(failed)
-
-    env = child_env(wandb_server.env(tmp_path / "api"), tmp_path / "api")
-    online = read_api(env, wandb_server.entity, [_project(n) for n in names])["projects"]
-    problems = []
-    for name in names:
-        local = read_runs(outcomes[name].wandb_dir)
-        if len(local) != lesson(name).runs:
-            problems.append(f"{name}: {len(local)} runs stored, {lesson(name).runs} expected")
-        problems += [f"{name}: {p}" for p in disagreements(local, online[_project(name)])]
-    assert not problems, "\n".join(problems)
-    assert wandb_server.errors == []
-    # advice for offline runs only: 01's run is on the server already
-    shown = _shown(outcomes["01_login"].notebook)
-    assert "browse: wandb leet" in shown and "upload: wandb sync" not in shown
-
-
-def _shown(notebook) -> str:
-    """Every text output of an executed notebook, stdout and stderr alike."""
-    cells = nbformat.read(notebook, as_version=4).cells
-    return "".join(
-        out.get("text", "") or out.get("data", {}).get("text/plain", "")
-        for cell in cells
-        if cell.cell_type == "code"
-        for out in cell.outputs
-    )
-
-
 def test_07_sweep_online_lists_its_runs_through_the_api(wandb_server, tmp_path):
     name = "07_sweeps"
-    env = child_env(wandb_server.env(tmp_path), tmp_path, fast_agents=True)
-    outcome = run_notebook(name, tmp_path, env, PROJECT=_project(name), COUNT=10)
-    assert outcome.returncode == 0, _failure(name, outcome)
+    home = tmp_path / "home"
+    env = child_env(wandb_server.env(home), home, fast_agents=True)
+    done = execute(
+        NOTEBOOKS / f"{name}.ipynb",
+        home,
+        env,
+        parameters={"PROJECT": _project(name), "COUNT": 10},
+        save_to=tmp_path / f"executed-{name}.ipynb",
+    )
+    assert not done.failed, done.why()
     # quiet as offline: one progress bar, no console block or agent lines from wandb
     (sweep_cell,) = [
-        c
-        for c in nbformat.read(outcome.notebook, as_version=4).cells
-        if c.cell_type == "code" and "wandb.agent(" in c.source
+        c for c in done.notebook.cells if c.cell_type == "code" and "wandb.agent(" in c.source
     ]
     bars = [o for o in sweep_cell.outputs if o.output_type == "display_data"]
     assert len(bars) == 1 and "10/10 runs" in bars[0].data["text/plain"], sweep_cell.outputs
     assert not [o for o in sweep_cell.outputs if "wandb:" in o.get("text", "")], sweep_cell.outputs
     # wandb's public Api makes $WANDB_DIR/<entity>/<project>/<run id>/ for each run it lists
-    assert not (tmp_path / wandb_server.entity).exists()
+    assert not (home / wandb_server.entity).exists()
 
     (sweep,) = [s for s in wandb_server.sweeps() if s.project == _project(name)]
     course = load_sweep_config()
@@ -94,7 +53,7 @@ def test_07_sweep_online_lists_its_runs_through_the_api(wandb_server, tmp_path):
     listed = found["sweeps"][path]["runs"]
     assert len(listed) == 10
 
-    local = read_runs(outcome.wandb_dir)
+    local = done.runs()
     assert sorted(r["run_id"] for r in local) == listed
     assert disagreements(local, found["projects"][_project(name)]) == []
     assert {r["sweep"] for r in found["projects"][_project(name)]} == {sweep.name}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import matplotlib
 import numpy as np
-import papermill as pm
 import pytest
 from sklearn.metrics import confusion_matrix, roc_auc_score
 
@@ -21,20 +22,21 @@ from helpers.views import (
     stored_confusion_matrix,
 )
 from tests.conftest import NOTEBOOKS
+from tests.harness import Executed, execute
 from tests.run_checks import check_chart_labels, check_image
 
 matplotlib.use("Agg")
 CLASSES = ["setosa", "versicolor", "virginica"]
 
 
+def _execute(name, tmp_path, **parameters) -> Executed:
+    """The notebook in ``tmp_path`` as the ``offline`` fixture's student (no account, offline)."""
+    return execute(NOTEBOOKS / f"{name}.ipynb", tmp_path, dict(os.environ), parameters=parameters)
+
+
 def _run_notebook(name, tmp_path, **parameters):
-    pm.execute_notebook(
-        NOTEBOOKS / f"{name}.ipynb",
-        tmp_path / f"{name}.ipynb",
-        parameters=parameters,
-        cwd=str(tmp_path),
-        progress_bar=False,
-    )
+    done = _execute(name, tmp_path, **parameters)
+    assert not done.failed, done.why()
     return read_runs(tmp_path / "wandb")
 
 
@@ -60,10 +62,8 @@ def test_04_stores_decodable_images_a_histogram_and_a_table(offline, tmp_path):
 
 
 def test_04_refuses_a_feature_that_does_not_exist(offline, tmp_path):
-    with pytest.raises(
-        pm.PapermillExecutionError, match="HIST_FEATURE must be a feature number 0..3"
-    ):
-        _run_notebook("04_figures", tmp_path, HIST_FEATURE=7)
+    done = _execute("04_figures", tmp_path, HIST_FEATURE=7)
+    assert done.failed and "HIST_FEATURE must be a feature number 0..3" in done.raised.evalue
     assert not (tmp_path / "wandb").exists() or read_runs(tmp_path / "wandb") == []
 
 

@@ -1,7 +1,7 @@
 """The client side of the online tests: run course code against a stand-in, read runs back.
 
-Notebooks and scripts run in child processes (papermill starts each kernel with the
-child's environment), each with an empty HOME, the stand-in's address and a dummy key,
+Scripts run in child processes, notebooks in kernels (tests/harness.py), each with the
+environment :func:`child_env` builds: an empty HOME, the stand-in's address and a dummy key,
 and no WANDB_MODE, as a student with an account would. What wandb stored is read back
 twice: locally with :func:`helpers.runs.read_runs` and through ``wandb.Api()`` (in a
 child process too, so no wandb state leaks into the test process), and compared.
@@ -22,7 +22,6 @@ from helpers.wandb_internals import AGENT_WAITS
 from tests.student import no_account
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = ROOT / "notebooks"
 
 # A sitecustomize for child processes (kernels, scripts, `wandb agent`): when wandb's agent
 # modules are imported, shorten their waits through wandb's own class attributes (the
@@ -70,7 +69,6 @@ class Outcome:
     stderr: str
     seconds: float
     wandb_dir: Path
-    notebook: Path | None = None
 
     @property
     def output(self) -> str:
@@ -97,20 +95,6 @@ def child_env(
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
     env.update(extra)
     return env
-
-
-def run_notebook(
-    name: str, out_dir: Path, env: dict[str, str], timeout: float = 600, **parameters: Any
-) -> Outcome:
-    """Execute ``notebooks/NAME.ipynb`` with papermill in a child process."""
-    source = NOTEBOOKS / f"{name}.ipynb"
-    target = out_dir / f"{name}.ipynb"
-    args = [sys.executable, "-m", "papermill", "--cwd", str(NOTEBOOKS), "--no-progress-bar"]
-    for key, value in parameters.items():
-        args += ["-p", key, str(value)]
-    outcome = run([*args, str(source), str(target)], env, timeout=timeout)
-    outcome.notebook = target
-    return outcome
 
 
 def run(args: list[str], env: dict[str, str], timeout: float = 600) -> Outcome:
