@@ -14,6 +14,7 @@
 #            reruns a notebook once per value into outputs/ and prints one table of runs
 PYTHON ?= python3
 VENV   ?= .venv
+OLDEST ?= .venv-oldest
 PY     := $(VENV)/bin/python
 OUT    ?= outputs
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
@@ -23,7 +24,18 @@ INSTALLER ?= uv
 export INSTALLER
 INSTALL = $(PYTHON) scripts/install.py --installer $(INSTALLER)
 
-.PHONY: run lab test test-browser test-oldest test-colab test-seats lint bench rerun links exercises clean
+.PHONY: run lab test test-browser test-oldest test-colab test-seats lint bench rerun links exercises clean \
+  ci-seats ci-prepare
+
+# What .ci/run runs, in order: the README's test command first, then every slower seat (each
+# seat of tests/seats.py names its target; tests/test_seats.py checks each is here).
+CI_SEATS := test test-seats test-browser test-book test-colab test-oldest
+ci-seats:
+	@echo $(CI_SEATS)
+
+# What the later seats download (Debian's chromium, axe-core, the oldest venv): .ci/run builds
+# it in the background while make test runs, so the network waits overlap the tests.
+ci-prepare: /usr/bin/chromium .cache/axe/node_modules/axe-core/axe.min.js $(OLDEST)/.installed
 
 $(VENV)/.installed: pyproject.toml scripts/install.py
 	$(INSTALL) $(VENV) -- -e ".[local,test]"
@@ -68,7 +80,6 @@ test-browser: $(VENV)/.browser /usr/bin/chromium
 	$(PY) -m pytest tests/browser
 
 # A venv on the lower bounds (tests/constraints-oldest.txt), rebuilt when they change.
-OLDEST ?= .venv-oldest
 $(OLDEST)/.installed: pyproject.toml tests/constraints-oldest.txt scripts/install.py
 	rm -rf $(OLDEST)
 	$(INSTALL) $(OLDEST) -- -c tests/constraints-oldest.txt -e ".[local,test,lab]"

@@ -15,7 +15,9 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.tooling
 
+# The seat list comes from the real Makefile (make -s ci-seats); every other target is recorded.
 FAKE_MAKE = """#!/bin/sh
+[ "$2" = ci-seats ] && exec "$REAL_MAKE" "$@"
 echo "$1" >> "$CALLS"
 [ "$1" = "$FAIL" ] && exit 3
 exit 0
@@ -26,6 +28,7 @@ def _ci(tmp_path: Path, fail: str = "") -> tuple[subprocess.CompletedProcess[str
     """Run a copy of .ci/run with a ``make`` that only records the targets it was given."""
     (tmp_path / ".ci").mkdir()
     shutil.copy(ROOT / ".ci" / "run", tmp_path / ".ci" / "run")
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "make").write_text(FAKE_MAKE)
@@ -36,6 +39,7 @@ def _ci(tmp_path: Path, fail: str = "") -> tuple[subprocess.CompletedProcess[str
         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
         "CALLS": str(calls),
         "FAIL": fail,
+        "REAL_MAKE": shutil.which("make") or "make",
     }
     result = subprocess.run(
         ["bash", str(tmp_path / ".ci" / "run")],
@@ -44,7 +48,9 @@ def _ci(tmp_path: Path, fail: str = "") -> tuple[subprocess.CompletedProcess[str
         text=True,
         stdin=subprocess.DEVNULL,
     )
-    return result, calls.read_text().split() if calls.exists() else []
+    made = calls.read_text().split() if calls.exists() else []
+    assert made.count("ci-prepare") == 1, f"the downloads start once, in the background: {made}"
+    return result, [target for target in made if target != "ci-prepare"]
 
 
 def test_ci_runs_the_readmes_test_command_first_then_every_seat(tmp_path):
@@ -53,7 +59,7 @@ def test_ci_runs_the_readmes_test_command_first_then_every_seat(tmp_path):
     readme = (ROOT / "README.md").read_text()
     assert "make test   #" in readme and targets[0] == "test"
     seats = re.findall(r"^\| `make (test-[a-z-]+)` \|", readme, re.M)
-    assert seats and set(seats) <= set(targets), "a seat the README lists is not run by CI"
+    assert set(seats) == set(targets[1:]), "the README's table of seats is what CI runs"
     makefile = (ROOT / "Makefile").read_text()
     for target in targets:
         assert re.search(rf"^{re.escape(target)}:", makefile, re.M), f"no make {target}"
@@ -73,3 +79,17 @@ def test_ci_stops_at_the_first_failing_seat_and_keeps_the_times_so_far(tmp_path,
     assert times["seats"][f"make {failing}"]["status"] == 3
     assert list(times["seats"])[-1] == f"make {failing}"
     assert f"make {failing}" in result.stdout.splitlines()[-1]
+
+
+def test_ci_fails_when_the_makefile_names_no_seat(tmp_path):
+    (tmp_path / "Makefile").write_text("ci-seats:\n\t@echo\n")
+    (tmp_path / ".ci").mkdir()
+    shutil.copy(ROOT / ".ci" / "run", tmp_path / ".ci" / "run")
+    result = subprocess.run(
+        ["bash", str(tmp_path / ".ci" / "run")],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 1
+    assert "make ci-seats named no seat" in result.stderr

@@ -48,13 +48,16 @@ def test_notebook_in_seat(case, request, tmp_path, record_property):
 
 
 def test_every_seat_names_its_runner_and_make_targets_and_its_make_test_notebook():
-    targets = set(re.findall(r"^([a-z][a-z-]*):", (ROOT / "Makefile").read_text(), re.M))
+    makefile = (ROOT / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, re.M))
+    (ci_seats,) = re.findall(r"^CI_SEATS := (.*)$", makefile, re.M)
     assert len({seat.name for seat in SEATS}) == len(SEATS), "seat names are unique"
     for seat in SEATS:
         path, _, test = seat.runner.partition("::")
         assert (ROOT / path).is_file(), f"{seat.name}: no {path}"
         assert not test or f"def {test}(" in (ROOT / path).read_text(), seat.runner
         assert set(seat.targets) <= targets, f"{seat.name}: no make target {seat.targets}"
+        assert set(seat.targets) <= set(ci_seats.split()), f"{seat.name}: not in CI_SEATS"
         if seat.env is not None:
             assert seat.expect is not None and seat.make_test in NAMES, seat.name
             assert seat.covers(seat.make_test), seat.name
