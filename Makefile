@@ -22,6 +22,10 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # `$(INSTALL) VENV -- PIP INSTALL ARGS` creates VENV when it is missing, then installs into it.
 INSTALLER ?= uv
 export INSTALLER
+# uv installs without compiling bytecode, and with PYTHONDONTWRITEBYTECODE set (some images and
+# CI runners set it) every kernel, script and test process would compile wandb, scikit-learn
+# and pandas from source again: about 6 s of CPU each. Python writes each .pyc once instead.
+unexport PYTHONDONTWRITEBYTECODE
 INSTALL = $(PYTHON) scripts/install.py --installer $(INSTALLER)
 
 .PHONY: run lab test test-browser test-oldest test-colab test-seats lint bench rerun links exercises clean \
