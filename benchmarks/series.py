@@ -229,6 +229,9 @@ def python_313() -> str | None:
     return None
 
 
+IMPORTS = "import wandb, sklearn.ensemble, pandas, matplotlib.pyplot, helpers.course"
+
+
 def fresh_clone(installer: str, tmp: Path) -> dict[str, float]:
     """A clone of this checkout's last commit with empty uv and pip caches: each step's time."""
     clone = tmp / "clone"
@@ -242,7 +245,13 @@ def fresh_clone(installer: str, tmp: Path) -> dict[str, float]:
     for name in ("VIRTUAL_ENV", "WANDB_API_KEY", "MAKEFLAGS", "MAKELEVEL"):
         env.pop(name, None)
     steps = {"install": timed(["make", ".venv/.installed"], clone, env)}
+    # what one kernel or script imports, before any .pyc exists and with none written (as
+    # with PYTHONDONTWRITEBYTECODE=1), then again after make run has let Python keep them
+    imports = [".venv/bin/python", "-c", IMPORTS]
+    no_pyc = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+    steps["imports, compiled each time"] = timed(imports, clone, no_pyc)
     steps["notebooks"] = timed(["make", "run", "OUT=outputs/first"], clone, env)
+    steps["imports, bytecode kept"] = timed(imports, clone, no_pyc)
     steps["browser"] = timed(["make", ".venv/.browser"], clone, env)
     steps["oldest"] = timed(["make", ".venv-oldest/.installed"], clone, env)
     python313 = python_313()
@@ -271,6 +280,10 @@ def print_fresh() -> None:
         ("add the browser extra (make test-browser's)", "browser"),
         ("install .venv-oldest (make test-oldest's venv)", "oldest"),
         ("install Colab's package set, Python 3.13 (test-colab)", "colab"),
+    ]
+    rows += [
+        ("one process's imports, compiled from source each time", "imports, compiled each time"),
+        ("one process's imports, with the bytecode make keeps", "imports, bytecode kept"),
     ]
     for label, key in rows:
         print(f"{label:<52}{pip.get(key, nan):>8.1f}{uv.get(key, nan):>8.1f}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -117,3 +118,20 @@ def test_the_readmes_make_variables_reach_the_installer_and_the_runner(tmp_path)
     assert re.search(r"scripts/run_notebooks\.py outputs( notebooks/\S+)+ --workers 1\n", commands)
     default = _make_dry_run("run", f"VENV={tmp_path / 'v'}")
     assert "--installer uv" in default and "--workers" not in default
+
+
+def test_make_lets_python_keep_the_bytecode_it_compiles(tmp_path):
+    """With PYTHONDONTWRITEBYTECODE set, every process would compile wandb and scikit-learn
+    from source again; no make target passes it on."""
+    shown = subprocess.run(
+        ["make", "-s", "-f", str(ROOT / "Makefile"), "--eval", PRINTENV, "printenv"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.strip() == "unset"
+
+
+PRINTENV = "printenv:\n\t@printenv PYTHONDONTWRITEBYTECODE || echo unset"
