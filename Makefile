@@ -3,8 +3,9 @@
 # make lab   opens JupyterLab on notebooks/
 # make test  sets up and runs the whole test suite (what CI runs)
 # make test-browser  runs every notebook in JupyterLab in headless Chromium (installs chromium if missing)
-# make test-seats   every notebook with a refused key and with no reachable server
-# make test-oldest  the notebooks and tests on the oldest releases pyproject.toml allows (not the
+# make test-seats   every notebook in every further seat of tests/seats.py (make test runs one)
+# make test-oldest  the notebooks and the quick tests on the oldest releases pyproject.toml allows
+#                   (not `slow` ones, whose behaviour is wandb's, the same release, nor the
 #                   tooling tests: venv building and .ci/run do not depend on those releases)
 # make test-colab   every notebook alone on Colab's published package set (Python 3.13)
 # make book        the executed notebooks as a static site in outputs/book/ (index.html), offline
@@ -91,7 +92,7 @@ $(OLDEST)/.installed: pyproject.toml tests/constraints-oldest.txt scripts/instal
 
 test-oldest: $(OLDEST)/.installed
 	$(OLDEST)/bin/python -m pip list --format=freeze | grep -iE "^($$(grep -v '^#' tests/constraints-oldest.txt | cut -d= -f1 | paste -sd'|'))=="
-	$(OLDEST)/bin/python -m pytest -n 2 -m "not seats and not tooling" --nbmake notebooks tests
+	$(OLDEST)/bin/python -m pytest -n 2 -m "not seats and not tooling and not slow" --nbmake notebooks tests
 
 # Builds (once, cached in .cache/colab/) a Python 3.13 venv with Colab's package set, installs the
 # course as the notebooks' Colab cell does, then runs every notebook alone, with and without a secret.
