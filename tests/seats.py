@@ -260,6 +260,12 @@ SEATS: list[Seat] = [
         ("test",),
     ),
     Seat(
+        "teacher-rerun",
+        "papermill reruns with other parameters: each model, each notebook refusing a bad name",
+        "tests/test_scripts_and_papermill.py",
+        SEATS_TARGETS,
+    ),
+    Seat(
         "student-edition",
         "notebooks/exercises: each untouched exercise stops at its check, solved ones pass",
         "tests/test_exercises.py",

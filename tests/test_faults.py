@@ -293,6 +293,7 @@ def test_the_runs_command_says_why_a_folder_shows_no_runs(offline, tmp_path, mak
 # ---------------------------------------------------------------- interrupted sweeps
 
 
+@pytest.mark.slow  # drives a script end to end, as wandb behaves in every seat
 @pytest.mark.parametrize(
     "how, workers",
     [("ctrl-c", 2), ("sigterm", 2), ("sigkill", 2), ("ctrl-c", 1)],
@@ -423,6 +424,7 @@ def unwritable(tmp_path: Path) -> Path:
     return blocker / "runs"
 
 
+@pytest.mark.slow  # drives a script end to end, as wandb behaves in every seat
 @pytest.mark.parametrize("script", [SWEEP, SCRIPT], ids=["sweep", "script"])
 def test_a_wandb_dir_that_cannot_be_written_stops_before_any_run(offline, tmp_path, script):
     target = unwritable(tmp_path)
@@ -440,6 +442,7 @@ def test_local_sweep_refuses_an_unwritable_folder_in_one_line(offline, tmp_path,
         local_sweep(load_sweep_config(), lambda: None, count=1, progress=False)
 
 
+@pytest.mark.slow  # drives a script end to end, as wandb behaves in every seat
 @pytest.mark.parametrize("script", [SWEEP, SCRIPT], ids=["sweep", "script"])
 @pytest.mark.parametrize(
     "env, message",
@@ -599,6 +602,7 @@ def trials() -> list:
     return found
 
 
+@pytest.mark.slow  # drives a script end to end, as wandb behaves in every seat
 @pytest.mark.parametrize("event, n, delay, workers", trials())
 def test_ctrl_c_in_a_terminal_at_any_moment_stores_every_run_truthfully(
     offline, tmp_path, event, n, delay, workers

@@ -1,4 +1,8 @@
-"""The command-line twin and papermill reruns with every model, and with a wrong one."""
+"""The command-line twin and papermill reruns with every model, and with a wrong one.
+
+A teacher's rerun is a seat of its own (tests/seats.py): `make test` reruns one model and one
+notebook of each kind below, `make test-seats` the others.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import pytest
 from helpers.models import MODEL_NAMES
 from helpers.run_table import history, overview
 from helpers.runs import read_runs
-from tests.conftest import NOTEBOOKS, ROOT, run_python
+from tests.conftest import NOTEBOOKS, ROOT, run_python, seats_but
 from tests.lessons import NOTEBOOK_PATHS
 
 SCRIPT = str(ROOT / "scripts" / "wandb_script.py")
@@ -45,7 +49,7 @@ def _execute(name: str, out, **parameters):
     )
 
 
-@pytest.mark.parametrize("model", MODEL_NAMES)
+@pytest.mark.parametrize("model", seats_but(MODEL_NAMES, {"KNeighborsClassifier"}, ids=str))
 def test_02_reruns_with_each_model(offline, tmp_path, model):
     _execute("02_logging", tmp_path, MODEL=model)
     notebook, script = read_runs(offline)  # the exercise's run, then iris_script.py's
@@ -68,7 +72,9 @@ def _notebook_script() -> str:
     return cell.source.split("\n", 1)[1] + "\n"
 
 
-@pytest.mark.parametrize("model", ["LogisticRegression", "KNeighborsClassifier"])
+@pytest.mark.parametrize(
+    "model", seats_but(["LogisticRegression", "KNeighborsClassifier"], {"LogisticRegression"}, str)
+)
 def test_notebook_02_script_and_wandb_script_store_the_same_run(offline, tmp_path, model):
     """scripts/wandb_script.py is the command-line twin of the script notebook 02 shows."""
     (tmp_path / "iris_script.py").write_text(_notebook_script())
@@ -86,7 +92,7 @@ def test_notebook_02_script_and_wandb_script_store_the_same_run(offline, tmp_pat
     assert shown["config"]["model"] == twin["config"]["model"] == model
 
 
-@pytest.mark.parametrize("model", MODEL_NAMES)
+@pytest.mark.parametrize("model", seats_but(MODEL_NAMES, {"LinearDiscriminantAnalysis"}, ids=str))
 def test_03_reruns_with_each_model(offline, tmp_path, model):
     _execute("03_config", tmp_path, MODEL=model)
     runs = read_runs(offline)
@@ -132,7 +138,9 @@ def test_07_bayes_rerun_with_two_workers(offline, tmp_path):
     assert {r["job_type"] for r in runs} == {"sweep"}
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOK_PATHS, ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "notebook", seats_but(NOTEBOOK_PATHS, {"05_sklearn_plots"}, ids=lambda p: p.stem)
+)
 def test_every_notebook_refuses_a_project_wandb_would_reject(offline, tmp_path, notebook):
     with pytest.raises(pm.PapermillExecutionError) as error:
         _execute(notebook.stem, tmp_path, PROJECT="my-team/iris")
