@@ -62,13 +62,7 @@ def test_the_student_edition_is_current():
 
 
 def test_a_stale_edition_is_reported(tmp_path, monkeypatch):
-    import sys
-
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import make_exercises
-    finally:
-        sys.path.pop(0)
+    make_exercises = _make_exercises()
     monkeypatch.setattr(make_exercises, "EXERCISES", tmp_path)
     (tmp_path / "99_gone.ipynb").write_text("{}")
     assert make_exercises.main(["--check"]) == 1
