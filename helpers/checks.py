@@ -10,10 +10,10 @@ judge inputs before a run starts, and what any run logged.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from helpers.chart_checks import SKLEARN_CHART_KEYS, check_scatter, check_sklearn_charts
 from helpers.check_core import (
     RANGES,
     CheckResult,
@@ -22,9 +22,24 @@ from helpers.check_core import (
     stored_run,
     verdict,
 )
-from helpers.group_checks import check_class_runs, check_each_model
-from helpers.score_checks import check_config_run, check_fold_scores
 from helpers.sweep_checks import check_best, check_most_important, check_sweep_config
+
+# The checks that recompute a model's scores import scikit-learn, and with it SciPy: about 3 s
+# of CPU in a new kernel. They are imported the first time a notebook names one, so a lesson
+# that checks no model (01) does not pay for them.
+_RECOMPUTING = {
+    "SKLEARN_CHART_KEYS": "helpers.chart_checks",
+    "check_scatter": "helpers.chart_checks",
+    "check_sklearn_charts": "helpers.chart_checks",
+    "check_class_runs": "helpers.group_checks",
+    "check_each_model": "helpers.group_checks",
+    "check_config_run": "helpers.score_checks",
+    "check_fold_scores": "helpers.score_checks",
+}
+if TYPE_CHECKING:
+    from helpers.chart_checks import SKLEARN_CHART_KEYS, check_scatter, check_sklearn_charts
+    from helpers.group_checks import check_class_runs, check_each_model
+    from helpers.score_checks import check_config_run, check_fold_scores
 
 __all__ = [
     "RANGES",
@@ -44,6 +59,15 @@ __all__ = [
     "check_sklearn_charts",
     "check_sweep_config",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``from helpers.checks import check_scatter``: import a recomputing check when named."""
+    if name not in _RECOMPUTING:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_RECOMPUTING[name]), name)
+    globals()[name] = value
+    return value
 
 
 def check_plot_inputs(y_true: Any, y_probas: Any, labels: list[str]) -> None:

@@ -16,6 +16,7 @@ Nothing here imports wandb when this module is imported: each item imports what 
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from pathlib import Path
 from typing import Any
@@ -116,19 +117,26 @@ def import_public_api() -> None:
     import wandb.apis.public  # noqa: F401
 
 
+def core_path() -> str | None:
+    """The ``wandb-core`` program of the installed wandb (``wandb.util.get_core_path``), or None."""
+    spec = importlib.util.find_spec("wandb")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    found = [Path(folder) / "bin" / CORE_PROGRAM for folder in folders]
+    return next((str(path) for path in found if path.is_file()), None)
+
+
 def leet_inspect_command(run_file: Path, *flags: str) -> list[str]:
     """The command line of ``wandb leet inspect FLAGS RUN_FILE``, as wandb's CLI builds it.
 
-    Private: the ``wandb-core`` program (``wandb.util.get_core_path``) and its ``leet inspect
-    --no-observability --run-file FILE WANDB_DIR`` form. The public ``wandb leet inspect``
-    does the same after starting a Python: ~20 ms a run instead of seconds. It stays the
-    fallback where wandb-core is missing.
+    Private: the ``wandb-core`` program, where ``wandb.util.get_core_path`` finds it (``bin/``
+    in the wandb package; found here without importing wandb, about 1 s of CPU, so the runs
+    table of ``python -m helpers`` starts at once), and its ``leet inspect --no-observability
+    --run-file FILE WANDB_DIR`` form. The public ``wandb leet inspect`` does the same after
+    starting a Python: ~20 ms a run instead of seconds. It stays the fallback where
+    wandb-core is missing.
     """
-    try:
-        from wandb.util import get_core_path
-
-        core = get_core_path()
-    except Exception:  # no wandb-core on this platform: fall back to the (slower) CLI
+    core = core_path()
+    if core is None:  # no wandb-core on this platform: fall back to the (slower) CLI
         cli = shutil.which("wandb") or "wandb"
         return [cli, "leet", "inspect", *flags, str(run_file)]
     return [

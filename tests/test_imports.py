@@ -85,3 +85,29 @@ def test_each_helpers_module_imports_alone(module):
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_first_lesson_does_not_import_scikit_learn():
+    """01 checks no model: its imports stay off scikit-learn (and SciPy), the checks that need it
+    come in when a notebook names one, and a name that is no check is still an ImportError."""
+    code = (
+        "import sys\n"
+        "import helpers.course, helpers.mode\n"
+        "from helpers.checks import check_logged\n"
+        "print('sklearn' in sys.modules)\n"
+        "from helpers.checks import check_scatter, check_each_model, check_fold_scores\n"
+        "print('sklearn' in sys.modules, check_scatter.__module__, check_fold_scores.__module__)\n"
+        "try:\n"
+        "    from helpers.checks import check_nothing\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == [
+        "False",
+        "True helpers.chart_checks helpers.score_checks",
+    ]
+    assert "cannot import name 'check_nothing' from 'helpers.checks'" in result.stdout

@@ -160,10 +160,20 @@ def test_service_is_where_wandb_tells_children_its_wandb_core(tmp_path):
     assert result.stdout.splitlines()[-2:] == ["before: False", "after: True"]
 
 
-def test_core_program_is_the_name_of_wandbs_service_program():
+def test_core_path_is_where_wandb_finds_its_service_program():
     from wandb.util import get_core_path
 
     assert Path(get_core_path()).name == internals.CORE_PROGRAM
+    assert internals.core_path() == get_core_path()
+    code = (
+        "import sys\n"
+        "from helpers.wandb_internals import core_path\n"
+        "core_path()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'wandb'))\n"
+    )
+    result = run_python(code, ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"  # found without importing wandb
 
 
 @pytest.mark.parametrize("module, attribute", internals.AGENT_WAITS.items())
