@@ -5,13 +5,14 @@
 The notebooks are independent (each logs its own runs), so as many run at once as there are
 cores (``--workers``, ``make run WORKERS=N``; 1 runs them one after another); their lines are
 printed in the order given, each when it and those before it are done. A notebook that reads
-back "the latest run" of the folder they all store runs in runs alone (see ``alone``). Each
+back "the latest run" of the folder they all store runs in runs alone, first (see ``alone``). Each
 notebook runs in ``notebooks/`` (so ``sweep.yaml`` is found) and is written executed to
 ``OUT/<name>.ipynb``. Kernels are started with CurveZMQ keys provisioned by jupyter_client
 (``KernelManager.transport_encryption``), so the kernel talks to papermill over an encrypted
 channel and has no reason to warn that it runs "over TCP without encryption". The first
 failure in that order stops the series with papermill's one-line reason and exit status 1:
-no notebook after it is started or printed (those already running finish, unprinted).
+no notebook after it is started or printed (those already running finish, unprinted), and
+those before it still run, so each gets its line.
 """
 
 from __future__ import annotations
@@ -86,15 +87,18 @@ def alone(notebook: Path) -> bool:
 
 
 class Series:
-    """Starts the notebooks in order, ``workers`` at a time (one that must run alone, alone),
-    and none after a failure."""
+    """Starts the notebooks, ``workers`` at a time: first those that must run alone, each alone
+    (a notebook waiting to run alone would leave the other cores idle while the one before it
+    ends), then the others in order. After a failure only those before it in order start, so
+    their lines can be printed before its reason."""
 
     def __init__(self, pool: Executor, notebooks: list[Path], out: Path, workers: int) -> None:
         self.pool, self.out, self.workers = pool, out, workers
-        self.waiting = list(notebooks)
+        self.place = {notebook: at for at, notebook in enumerate(notebooks)}
         self.alone = {notebook: alone(notebook) for notebook in notebooks}
+        self.waiting = sorted(notebooks, key=lambda notebook: not self.alone[notebook])
         self.started: dict[Path, Future[float]] = {}
-        self.failed = False
+        self.first_failed = len(notebooks)  # the place of the first failure, in order
         self.fill()
 
     def running(self) -> list[Path]:
@@ -102,7 +106,8 @@ class Series:
 
     def fill(self) -> None:
         """Start the next notebooks while a worker is free and none must run alone."""
-        while self.waiting and not self.failed:
+        self.waiting = [n for n in self.waiting if self.place[n] < self.first_failed]
+        while self.waiting:
             running, notebook = self.running(), self.waiting[0]
             if running and (
                 len(running) >= self.workers
@@ -113,14 +118,16 @@ class Series:
             self.started[self.waiting.pop(0)] = self.pool.submit(run, notebook, self.out)
 
     def result(self, notebook: Path) -> float:
-        """Wait for ``notebook``, starting the next ones each time one ends well."""
+        """Wait for ``notebook``, starting the next ones each time one ends."""
         self.fill()
         while not (notebook in self.started and self.started[notebook].done()):
-            running = [self.started[n] for n in self.running()]
+            running = self.running()
             if not running:  # cannot happen: with nothing running, fill() starts the next
                 raise RuntimeError(f"{notebook.name} was never started")
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            self.failed = self.failed or any(f.exception() is not None for f in done)
+            wait([self.started[n] for n in running], return_when=FIRST_COMPLETED)
+            for ended in running:
+                if self.started[ended].done() and self.started[ended].exception() is not None:
+                    self.first_failed = min(self.first_failed, self.place[ended])
             self.fill()
         return self.started[notebook].result()
 

@@ -118,7 +118,8 @@ def test_workers_must_be_a_positive_number(tmp_path: Path, workers: str | None) 
 @pytest.mark.slow
 def test_a_notebook_that_reads_the_latest_run_runs_alone(tmp_path: Path) -> None:
     # 02 reads "the latest run" of the shared folder: another notebook's run stored meanwhile
-    # would be read instead, so 02 starts after 01 ends and 03 after 02 ends, with 3 workers.
+    # would be read instead, so 02 runs alone, even with 3 workers: first, so that the others
+    # then run side by side. The lines still come in order.
     stamp = "import json, time\nstart = time.time()\ntime.sleep(1)\n"
     cells = {
         "01_a": stamp,
@@ -134,7 +135,27 @@ def test_a_notebook_that_reads_the_latest_run_runs_alone(tmp_path: Path) -> None
     result = run_python("", tmp_path, args=args)
     assert result.returncode == 0, result.stdout + result.stderr
     assert [line.split()[0] for line in result.stdout.splitlines()] == list(cells)
-    (_, end_a), (start_b, end_b), (start_c, _) = (
+    (start_a, end_a), (_, end_b), (start_c, end_c) = (
         json.loads((tmp_path / f"{name}.json").read_text()) for name in cells
     )
-    assert end_a < start_b and end_b < start_c, "a notebook ran alongside 02_latest"
+    assert end_b < start_a and end_b < start_c, "02_latest did not run first, alone"
+    assert start_c < end_a and start_a < end_c, "01 and 03 did not run side by side"
+
+
+@pytest.mark.slow
+def test_when_the_notebook_that_runs_alone_fails_those_before_it_still_get_their_line(
+    tmp_path: Path,
+) -> None:
+    # 02 runs first, alone, and fails: 01 still runs and is printed, then 02's reason; 03 is
+    # after the failure, so it never starts.
+    first = _notebook(tmp_path, "01_a", "print('a')")
+    bad = _notebook(tmp_path, "02_latest", "# latest_run(\nraise ValueError('no such model: Foo')")
+    never = _notebook(tmp_path, "03_never", f"open({str(tmp_path / '03-ran')!r}, 'w')")
+    args = [SCRIPT, str(tmp_path / "out"), str(first), str(bad), str(never), "--workers", "2"]
+    result = run_python("", tmp_path, args=args)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["01_a", "02_latest"]
+    assert " s  -> " in lines[0]
+    assert "failed: " in lines[1] and "no such model: Foo" in lines[1]
+    assert not (tmp_path / "03-ran").exists(), "a notebook after the failure was started"
