@@ -81,8 +81,9 @@ test: $(VENV)/.installed lint
 test-seats: $(VENV)/.installed
 	$(PY) -m pytest -n 2 -m seats tests
 
+# The two seats (no account, an account) side by side, one JupyterLab and Chromium each.
 test-browser: $(VENV)/.browser /usr/bin/chromium
-	$(PY) -m pytest tests/browser
+	$(PY) -m pytest -n 2 --dist loadscope tests/browser
 
 # A venv on the lower bounds (tests/constraints-oldest.txt), rebuilt when they change.
 $(OLDEST)/.installed: pyproject.toml tests/constraints-oldest.txt scripts/install.py

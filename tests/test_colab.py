@@ -343,11 +343,15 @@ def test_notebook_alone_without_secret_goes_offline_in_one_line(runtime, noteboo
 @pytest.mark.parametrize("notebook", NOTEBOOK_PATHS, ids=lambda p: p.stem)
 def test_notebook_alone_with_the_secret_is_online(runtime, notebook, tmp_path):
     standin = pytest.importorskip("tests.standin", reason="the W&B API stand-in is not here")
+    from tests.standin.client import fast_agents_site
+
     with standin.serve() as server:
         env = {
             "CASE": "secret",
             "COLAB_STANDIN_SECRETS": json.dumps({SECRET: server.api_key}),
             "WANDB_BASE_URL": server.base_url,
+            # 07's agent polls the stand-in every 0.2 s, not every 5 s, as in the online tests
+            "PYTHONPATH": fast_agents_site(tmp_path / "site"),
         }
         text, alone = run_alone(runtime, notebook, tmp_path, env)
         stored = server.runs()

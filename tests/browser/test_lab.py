@@ -1,9 +1,10 @@
 """Every notebook, Run All in JupyterLab in a real browser, judged by what the page shows.
 
-Two seats, one after the other: ``offline``, a student without an account, who answers
-01's login question with "Don't visualize my results"; ``online``, a student with one,
-who answers it with "Use an existing W&B account" and types a key into the password
-field (the W&B server is the stand-in, tests/standin), and whose 02-07 then go online.
+Two seats, side by side (one pytest-xdist worker each in ``make test-browser``):
+``offline``, a student without an account, who answers 01's login question with "Don't
+visualize my results"; ``online``, a student with one, who answers it with "Use an existing
+W&B account" and types a key into the password field (the W&B server is the stand-in,
+tests/standin), and whose 02-07 then go online.
 
 For each notebook: open it in its own workspace, wait for the kernel, choose Run > Run All
 Cells, answer the login question, wait until the kernel is idle, then look at the page at
@@ -25,6 +26,7 @@ student does in a terminal (``wandb login KEY``) before it opens the notebook.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -159,8 +161,23 @@ def seat_timings(record: dict[str, Any], seat: str) -> dict[str, Any]:
 
 
 def save_timings(record: dict[str, Any]) -> None:
-    saved = {key: value for key, value in record.items() if key != "started"}
-    TIMINGS.write_text(json.dumps(saved, indent=2) + "\n")
+    """Write this session's seats into the file, keeping the seats another worker wrote there.
+
+    ``make test-browser`` runs each seat in its own pytest-xdist worker, side by side: each
+    rewrites the file under a lock, with the other seats as the file has them now.
+    """
+    with open(TIMINGS.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            on_disk = json.loads(TIMINGS.read_text())["seats"]
+        except (OSError, ValueError, KeyError, TypeError):
+            on_disk = {}
+        saved = {key: value for key, value in record.items() if key != "started"}
+        saved["seats"] = {
+            **(on_disk if isinstance(on_disk, dict) else {}),
+            **{seat: record["seats"][seat] for seat in record["started"]},
+        }
+        TIMINGS.write_text(json.dumps(saved, indent=2) + "\n")
 
 
 def session_of(lab: Lab, path: str) -> dict[str, Any] | None:
@@ -396,10 +413,19 @@ def shut_down(lab: Lab, path: str, name: str) -> None:
         time.sleep(POLL)
 
 
+# Tornado's report that a websocket message could not be written because the socket had
+# closed: the test closes each page, and a kernel status message can still be on its way.
+CLOSED_SOCKET = re.compile(
+    r"Task exception was never retrieved\nfuture: <Task [^\n]*exception=WebSocketClosedError\(\)>\n"
+    r"(?:[^\n]*\n)*?tornado\.websocket\.WebSocketClosedError\n"
+)
+
+
 def server_errors(log: str) -> list[str]:
+    """The server log's errors, but for a message written to a page the test has closed."""
     return [
         line.strip()
-        for line in log.splitlines()
+        for line in CLOSED_SOCKET.sub("", log).splitlines()
         if "Traceback" in line
         or re.match(r"\[E ", line)
         or "without encryption" in line
@@ -480,13 +506,10 @@ def hint_problems(seat: str, name: str, shown: str) -> list[str]:
     return []
 
 
-CASES = [pytest.param(seat, name, id=f"{seat}-{name}") for seat in SEATS for name in NOTEBOOKS]
-
-
-@pytest.mark.parametrize(("seat", "name"), CASES)
-def test_run_all_in_jupyterlab(
+def run_all_in_jupyterlab(
     seat: str, name: str, labs: Labs, browser_context: Any, timings: dict
 ) -> None:
+    """Open ``name`` in this seat's JupyterLab, Run All, and judge what the page shows."""
     lab = labs.get(seat)
     if seat == "online" and not name.startswith("01_"):
         log_in_from_a_terminal(lab)
@@ -556,3 +579,51 @@ def test_run_all_in_jupyterlab(
         f"{name} in JupyterLab, {seat} (screenshot {shot.relative_to(ROOT)}):\n  - "
         + "\n  - ".join(dict.fromkeys(problems))
     )
+
+
+# One class per seat: `make test-browser` (pytest-xdist, --dist loadscope) gives each class
+# its own worker, so the two seats run side by side, each with its own JupyterLab and
+# Chromium, and each seat's notebooks one after another, in order.
+assert set(SEATS) == {"offline", "online"}, "one test class per seat of tests/browser"
+
+
+class TestWithoutAnAccount:
+    @pytest.mark.parametrize("name", NOTEBOOKS)
+    def test_run_all_in_jupyterlab(
+        self, name: str, labs: Labs, browser_context: Any, timings: dict
+    ) -> None:
+        run_all_in_jupyterlab("offline", name, labs, browser_context, timings)
+
+
+class TestWithAnAccount:
+    @pytest.mark.parametrize("name", NOTEBOOKS)
+    def test_run_all_in_jupyterlab(
+        self, name: str, labs: Labs, browser_context: Any, timings: dict
+    ) -> None:
+        run_all_in_jupyterlab("online", name, labs, browser_context, timings)
+
+
+CLOSED_PAGE_LOG = """\
+Task exception was never retrieved
+future: <Task finished name='Task-1684' coro=<WebSocketProtocol13.write_message.<locals>.wrapper() \
+done, defined at tornado/websocket.py:1138> exception=WebSocketClosedError()>
+Traceback (most recent call last):
+  File "tornado/websocket.py", line 1140, in wrapper
+    await fut
+tornado.iostream.StreamClosedError: Stream is closed
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "tornado/websocket.py", line 1142, in wrapper
+    raise WebSocketClosedError()
+tornado.websocket.WebSocketClosedError
+"""
+
+
+def test_only_a_message_to_a_closed_page_is_not_a_server_error() -> None:
+    assert server_errors(CLOSED_PAGE_LOG) == []
+    other = CLOSED_PAGE_LOG.replace("exception=WebSocketClosedError()", "exception=KeyError()")
+    assert server_errors(other) == ["Traceback (most recent call last):"] * 2
+    after = CLOSED_PAGE_LOG + "Traceback (most recent call last):\nValueError: boom\n"
+    assert server_errors(after) == ["Traceback (most recent call last):"]
