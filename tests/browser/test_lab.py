@@ -583,12 +583,13 @@ def run_all_in_jupyterlab(
 
 # One class per seat: `make test-browser` (pytest-xdist, --dist loadscope) gives each class
 # its own worker, so the two seats run side by side, each with its own JupyterLab and
-# Chromium, and each seat's notebooks one after another, in order.
+# Chromium, and each seat's notebooks one after another, in order. The ids keep the seat's
+# name: `pytest tests/browser -k "online and 07"`.
 assert set(SEATS) == {"offline", "online"}, "one test class per seat of tests/browser"
 
 
 class TestWithoutAnAccount:
-    @pytest.mark.parametrize("name", NOTEBOOKS)
+    @pytest.mark.parametrize("name", NOTEBOOKS, ids=lambda name: f"offline-{name}")
     def test_run_all_in_jupyterlab(
         self, name: str, labs: Labs, browser_context: Any, timings: dict
     ) -> None:
@@ -596,7 +597,7 @@ class TestWithoutAnAccount:
 
 
 class TestWithAnAccount:
-    @pytest.mark.parametrize("name", NOTEBOOKS)
+    @pytest.mark.parametrize("name", NOTEBOOKS, ids=lambda name: f"online-{name}")
     def test_run_all_in_jupyterlab(
         self, name: str, labs: Labs, browser_context: Any, timings: dict
     ) -> None:
