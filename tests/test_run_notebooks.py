@@ -84,16 +84,23 @@ def test_notebooks_run_side_by_side_and_print_in_order(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_a_failure_after_a_slower_notebook_is_reported_in_order(tmp_path: Path) -> None:
     # 02 fails while 01 runs (01 waits for 02's saved error, then for the runner to see it):
-    # 01's line is printed, then 02's reason, and 03, which would leave a file, never starts.
+    # 01's line is printed, then 02's reason, and 03 never starts.
     out = tmp_path / "out"
     slow = _notebook(tmp_path, "01_slow", _waits_for(out / "02_bad.ipynb", "time.sleep(5)\n"))
     bad = _notebook(tmp_path, "02_bad", "raise ValueError('no such model: Foo')")
+    _first_line_then_the_failure_and_03_never_starts(tmp_path, slow, bad)
+
+
+def _first_line_then_the_failure_and_03_never_starts(
+    tmp_path: Path, first: Path, bad: Path
+) -> None:
+    """Run ``first``, ``bad`` (which fails) and a third notebook, which would leave a file."""
     never = _notebook(tmp_path, "03_never", f"open({str(tmp_path / '03-ran')!r}, 'w')")
-    args = [SCRIPT, str(out), str(slow), str(bad), str(never), "--workers", "2"]
+    args = [SCRIPT, str(tmp_path / "out"), str(first), str(bad), str(never), "--workers", "2"]
     result = run_python("", tmp_path, args=args)
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == ["01_slow", "02_bad"]
+    assert [line.split()[0] for line in lines] == [first.stem, bad.stem]
     assert " s  -> " in lines[0]
     assert "failed: " in lines[1] and "no such model: Foo" in lines[1]
     assert not (tmp_path / "03-ran").exists(), "a notebook after the failure was started"
@@ -150,12 +157,4 @@ def test_when_the_notebook_that_runs_alone_fails_those_before_it_still_get_their
     # after the failure, so it never starts.
     first = _notebook(tmp_path, "01_a", "print('a')")
     bad = _notebook(tmp_path, "02_latest", "# latest_run(\nraise ValueError('no such model: Foo')")
-    never = _notebook(tmp_path, "03_never", f"open({str(tmp_path / '03-ran')!r}, 'w')")
-    args = [SCRIPT, str(tmp_path / "out"), str(first), str(bad), str(never), "--workers", "2"]
-    result = run_python("", tmp_path, args=args)
-    assert result.returncode == 1, result.stdout + result.stderr
-    lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == ["01_a", "02_latest"]
-    assert " s  -> " in lines[0]
-    assert "failed: " in lines[1] and "no such model: Foo" in lines[1]
-    assert not (tmp_path / "03-ran").exists(), "a notebook after the failure was started"
+    _first_line_then_the_failure_and_03_never_starts(tmp_path, first, bad)
