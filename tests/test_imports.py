@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT, run_python
+
 HELPERS = Path(__file__).resolve().parents[1] / "helpers"
 MODULES = sorted(f"helpers.{p.stem}" for p in HELPERS.glob("*.py") if p.stem != "__init__")
 
@@ -102,9 +104,7 @@ def test_the_first_lesson_does_not_import_scikit_learn():
         "except ImportError as error:\n"
         "    print(error)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
+    result = run_python(code, ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[:2] == [
         "False",
