@@ -42,15 +42,21 @@ ci-seats:
 # it in the background while make test runs, so the network waits overlap the tests.
 ci-prepare: /usr/bin/chromium .cache/axe/node_modules/axe-core/axe.min.js $(OLDEST)/.installed
 
+# make run needs the course and its kernel stack only (a newcomer's first wait); the test
+# tools (pytest, ruff, the stand-in's GraphQL parser...) come with the first make test or lint.
 $(VENV)/.installed: pyproject.toml scripts/install.py
+	$(INSTALL) $(VENV) -- -e ".[local]"
+	touch $@
+
+$(VENV)/.test: $(VENV)/.installed
 	$(INSTALL) $(VENV) -- -e ".[local,test]"
 	touch $@
 
 $(VENV)/.lab: $(VENV)/.installed
-	$(INSTALL) $(VENV) -- -e ".[local,test,lab]"
+	$(INSTALL) $(VENV) -- -e ".[local,lab]"
 	touch $@
 
-$(VENV)/.browser: $(VENV)/.installed
+$(VENV)/.browser: $(VENV)/.test
 	$(INSTALL) $(VENV) -- -e ".[local,test,browser]"
 	touch $@
 
@@ -68,17 +74,17 @@ run: $(VENV)/.installed
 lab: $(VENV)/.lab
 	$(VENV)/bin/jupyter lab --KernelManager.transport_encryption=auto notebooks/
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/codespell
 	$(VENV)/bin/nbstripout --verify notebooks/*.ipynb notebooks/exercises/*.ipynb
 
-test: $(VENV)/.installed lint
+test: $(VENV)/.test lint
 	$(PY) -m pytest -n 2 -m "not seats" --durations=15 --nbmake notebooks tests
 
 # Every notebook with a refused key and with a dead network (make test runs one of each).
-test-seats: $(VENV)/.installed
+test-seats: $(VENV)/.test
 	$(PY) -m pytest -n 2 -m seats tests
 
 # The two seats (no account, an account) side by side, one JupyterLab and Chromium each.
@@ -97,7 +103,7 @@ test-oldest: $(OLDEST)/.installed
 
 # Builds (once, cached in .cache/colab/) a Python 3.13 venv with Colab's package set, installs the
 # course as the notebooks' Colab cell does, then runs every notebook alone, with and without a secret.
-test-colab: $(VENV)/.installed
+test-colab: $(VENV)/.test
 	@WANDB_IRIS_COLAB_TEST=1 $(PY) -m pytest -n 2 -rfEs tests/test_colab.py; status=$$?; \
 	  cat .cache/colab/last-install.txt .cache/colab/last-notebooks.txt 2>/dev/null; exit $$status
 
@@ -113,7 +119,7 @@ links: $(VENV)/.installed
 exercises: $(VENV)/.installed
 	$(PY) scripts/make_exercises.py
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.test
 	$(PY) benchmarks/series.py
 
 clean:
@@ -127,7 +133,7 @@ AXE_VERSION ?= 4.14.1
 EXECUTED := $(patsubst notebooks/%,$(OUT)/%,$(NOTEBOOKS))
 
 $(VENV)/.book: $(VENV)/.installed
-	$(INSTALL) $(VENV) -- -e ".[local,test,book]"
+	$(INSTALL) $(VENV) -- -e ".[local,book]"
 	touch $@
 
 $(EXECUTED) &: $(NOTEBOOKS) $(wildcard helpers/*.py helpers/*.yaml) notebooks/sweep.yaml | $(VENV)/.installed

@@ -80,7 +80,9 @@ def bootstrap_uv() -> str | None:
         fcntl.flock(lock, fcntl.LOCK_EX)  # make -j, or pytest-xdist workers, bootstrap once
         if UV.exists():
             return str(UV)
-        command = [sys.executable, "-m", "pip", "install", "-q", "--upgrade", "--target"]
+        # uv is one binary wheel with no dependencies: nothing to resolve, build or compile
+        command = [sys.executable, "-m", "pip", "install", "-q", "--upgrade", "--no-deps"]
+        command += ["--only-binary", ":all:", "--no-compile", "--target"]
         out = subprocess.run(
             [*command, str(TOOLS), UV_REQUIREMENT],
             capture_output=True,
