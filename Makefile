@@ -1,4 +1,5 @@
-# make run   executes every notebook offline into outputs/ and prints the runs they logged
+# make run   executes every notebook offline into outputs/ (each one's runs in outputs/NAME/wandb)
+#            and prints the runs they logged
 #            (side by side, one per core; WORKERS=1 runs them one after another)
 # make lab   opens JupyterLab on notebooks/
 # make test  sets up and runs the whole test suite (what CI runs)
@@ -67,9 +68,9 @@ $(VENV)/.browser: $(VENV)/.test
 
 run: $(VENV)/.installed
 	@mkdir -p $(OUT)
-	@WANDB_MODE=offline WANDB_DIR=$(abspath $(OUT)) WANDB_SILENT=true \
+	@WANDB_MODE=offline WANDB_SILENT=true \
 	  $(PY) scripts/run_notebooks.py $(OUT) $(NOTEBOOKS) $(if $(WORKERS),--workers $(WORKERS))
-	@$(PY) -m helpers $(OUT)/wandb
+	@$(PY) -m helpers $(patsubst notebooks/%.ipynb,$(OUT)/%/wandb,$(NOTEBOOKS))
 
 lab: $(VENV)/.lab
 	$(VENV)/bin/jupyter lab --KernelManager.transport_encryption=auto notebooks/

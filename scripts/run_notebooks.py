@@ -4,15 +4,15 @@
 
 The notebooks are independent (each logs its own runs), so as many run at once as there are
 cores (``--workers``, ``make run WORKERS=N``; 1 runs them one after another); their lines are
-printed in the order given, each when it and those before it are done. A notebook that reads
-back "the latest run" of the folder they all store runs in runs alone, first (see ``alone``). Each
-notebook runs in ``notebooks/`` (so ``sweep.yaml`` is found) and is written executed to
-``OUT/<name>.ipynb``. Kernels are started with CurveZMQ keys provisioned by jupyter_client
-(``KernelManager.transport_encryption``), so the kernel talks to papermill over an encrypted
-channel and has no reason to warn that it runs "over TCP without encryption". The first
-failure in that order stops the series with papermill's one-line reason and exit status 1:
-no notebook after it is started or printed (those already running finish, unprinted), and
-those before it still run, so each gets its line.
+printed in the order given, each when it and those before it are done. Each notebook runs in
+``notebooks/`` (so ``sweep.yaml`` is found), is written executed to ``OUT/<name>.ipynb`` and
+stores its runs in ``OUT/<name>/wandb/`` (``WANDB_DIR``): "the latest run" a notebook reads back
+(02) is then its own, whatever the others log meanwhile. Kernels are started with CurveZMQ keys
+provisioned by jupyter_client (``KernelManager.transport_encryption``), so the kernel talks to
+papermill over an encrypted channel and has no reason to warn that it runs "over TCP without
+encryption". The first failure in that order stops the series with papermill's one-line
+reason and exit status 1: no notebook after it is started or printed (those already running
+finish, unprinted), and those before it still run, so each gets its line.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ def run(notebook: Path, out: Path) -> float:
     import papermill
 
     start = time.perf_counter()
+    # the kernel inherits this worker's environment; a worker runs one notebook at a time
+    os.environ["WANDB_DIR"] = str((out / notebook.stem).absolute())
     papermill.execute_notebook(
         str(notebook),
         str(out / notebook.name),
@@ -79,24 +81,14 @@ def main(argv: list[str] | None = None) -> int:
             pool.shutdown(cancel_futures=True)
 
 
-def alone(notebook: Path) -> bool:
-    """Whether ``notebook`` must run with no other: it reads back "the latest run" stored in the
-    folder all notebooks share (``helpers.runs.latest_run``), which a run another notebook
-    stored meanwhile would be instead."""
-    return "latest_run(" in notebook.read_text(encoding="utf-8")
-
-
 class Series:
-    """Starts the notebooks, ``workers`` at a time: first those that must run alone, each alone
-    (a notebook waiting to run alone would leave the other cores idle while the one before it
-    ends), then the others in order. After a failure only those before it in order start, so
-    their lines can be printed before its reason."""
+    """Starts the notebooks in order, ``workers`` at a time. After a failure only those before
+    it start, so their lines can be printed before its reason."""
 
     def __init__(self, pool: Executor, notebooks: list[Path], out: Path, workers: int) -> None:
         self.pool, self.out, self.workers = pool, out, workers
         self.place = {notebook: at for at, notebook in enumerate(notebooks)}
-        self.alone = {notebook: alone(notebook) for notebook in notebooks}
-        self.waiting = sorted(notebooks, key=lambda notebook: not self.alone[notebook])
+        self.waiting = list(notebooks)
         self.started: dict[Path, Future[float]] = {}
         self.first_failed = len(notebooks)  # the place of the first failure, in order
         self.fill()
@@ -105,17 +97,11 @@ class Series:
         return [notebook for notebook, future in self.started.items() if not future.done()]
 
     def fill(self) -> None:
-        """Start the next notebooks while a worker is free and none must run alone."""
+        """Start the next notebooks while a worker is free."""
         self.waiting = [n for n in self.waiting if self.place[n] < self.first_failed]
-        while self.waiting:
-            running, notebook = self.running(), self.waiting[0]
-            if running and (
-                len(running) >= self.workers
-                or self.alone[notebook]
-                or any(self.alone[n] for n in running)
-            ):
-                return
-            self.started[self.waiting.pop(0)] = self.pool.submit(run, notebook, self.out)
+        while self.waiting and len(self.running()) < self.workers:
+            notebook = self.waiting.pop(0)
+            self.started[notebook] = self.pool.submit(run, notebook, self.out)
 
     def result(self, notebook: Path) -> float:
         """Wait for ``notebook``, starting the next ones each time one ends."""

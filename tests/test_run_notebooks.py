@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nbformat
@@ -88,19 +87,12 @@ def test_a_failure_after_a_slower_notebook_is_reported_in_order(tmp_path: Path) 
     out = tmp_path / "out"
     slow = _notebook(tmp_path, "01_slow", _waits_for(out / "02_bad.ipynb", "time.sleep(5)\n"))
     bad = _notebook(tmp_path, "02_bad", "raise ValueError('no such model: Foo')")
-    _first_line_then_the_failure_and_03_never_starts(tmp_path, slow, bad)
-
-
-def _first_line_then_the_failure_and_03_never_starts(
-    tmp_path: Path, first: Path, bad: Path
-) -> None:
-    """Run ``first``, ``bad`` (which fails) and a third notebook, which would leave a file."""
     never = _notebook(tmp_path, "03_never", f"open({str(tmp_path / '03-ran')!r}, 'w')")
-    args = [SCRIPT, str(tmp_path / "out"), str(first), str(bad), str(never), "--workers", "2"]
+    args = [SCRIPT, str(out), str(slow), str(bad), str(never), "--workers", "2"]
     result = run_python("", tmp_path, args=args)
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == [first.stem, bad.stem]
+    assert [line.split()[0] for line in lines] == ["01_slow", "02_bad"]
     assert " s  -> " in lines[0]
     assert "failed: " in lines[1] and "no such model: Foo" in lines[1]
     assert not (tmp_path / "03-ran").exists(), "a notebook after the failure was started"
@@ -122,39 +114,36 @@ def test_workers_must_be_a_positive_number(tmp_path: Path, workers: str | None) 
     assert not (tmp_path / "out").exists()
 
 
+# Each notebook logs a run and reads back "the latest run"; 01 reads it after 02 has stored its
+# own. In one shared folder 01 would read 02's run; each in its own folder, both read their own.
+LATEST = """\
+import time, wandb
+from helpers.runs import latest_run
+time.sleep({before})
+run = wandb.init(mode="offline", project="iris-course", config={{"notebook": "{name}"}})
+run.log({{"accuracy": 1.0}})
+run.finish()
+time.sleep({after})
+print("latest:", latest_run()["config"]["notebook"])
+"""
+
+
 @pytest.mark.slow
-def test_a_notebook_that_reads_the_latest_run_runs_alone(tmp_path: Path) -> None:
-    # 02 reads "the latest run" of the shared folder: another notebook's run stored meanwhile
-    # would be read instead, so 02 runs alone, even with 3 workers: first, so that the others
-    # then run side by side. The lines still come in order.
-    stamp = "import json, time\nstart = time.time()\ntime.sleep(1)\n"
-    cells = {
-        "01_a": stamp,
-        "02_latest": "# from helpers.runs import latest_run; latest_run()\n" + stamp,
-        "03_c": stamp,
-    }
-    paths = []
-    for name, code in cells.items():
-        times = tmp_path / f"{name}.json"
-        record = f"open({str(times)!r}, 'w').write(json.dumps([start, time.time()]))"
-        paths.append(_notebook(tmp_path, name, code + record))
-    args = [SCRIPT, str(tmp_path / "out"), *map(str, paths), "--workers", "3"]
-    result = run_python("", tmp_path, args=args)
+def test_each_notebook_reads_back_its_own_latest_run(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = _notebook(tmp_path, "01_a", LATEST.format(name="01_a", before=0, after=8))
+    second = _notebook(tmp_path, "02_b", LATEST.format(name="02_b", before=3, after=0))
+    args = [SCRIPT, str(out), str(first), str(second), "--workers", "2"]
+    result = run_python("", tmp_path, {"WANDB_SILENT": "true"}, args=args)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert [line.split()[0] for line in result.stdout.splitlines()] == list(cells)
-    (start_a, end_a), (_, end_b), (start_c, end_c) = (
-        json.loads((tmp_path / f"{name}.json").read_text()) for name in cells
+    for name in ("01_a", "02_b"):
+        printed = nbformat.read(out / f"{name}.ipynb", as_version=4).cells[0].outputs
+        assert f"latest: {name}" in "".join(o.get("text", "") for o in printed)
+        assert len(list((out / name / "wandb").glob("offline-run-*"))) == 1
+    table = run_python(
+        "",
+        tmp_path,
+        args=["-m", "helpers", str(out / "01_a" / "wandb"), str(out / "02_b" / "wandb")],
     )
-    assert end_b < start_a and end_b < start_c, "02_latest did not run first, alone"
-    assert start_c < end_a and start_a < end_c, "01 and 03 did not run side by side"
-
-
-@pytest.mark.slow
-def test_when_the_notebook_that_runs_alone_fails_those_before_it_still_get_their_line(
-    tmp_path: Path,
-) -> None:
-    # 02 runs first, alone, and fails: 01 still runs and is printed, then 02's reason; 03 is
-    # after the failure, so it never starts.
-    first = _notebook(tmp_path, "01_a", "print('a')")
-    bad = _notebook(tmp_path, "02_latest", "# latest_run(\nraise ValueError('no such model: Foo')")
-    _first_line_then_the_failure_and_03_never_starts(tmp_path, first, bad)
+    assert table.returncode == 0, table.stdout + table.stderr
+    assert "2 runs stored under 2 folders" in table.stdout

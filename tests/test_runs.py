@@ -129,6 +129,17 @@ def test_the_runs_table_command(offline, tmp_path):
     assert "2 runs stored under" in result.stdout and "KNeighborsClassifier" in result.stdout
     empty = run_python("", ROOT, args=["-m", "helpers", str(tmp_path / "none")])
     assert empty.returncode == 2 and f"no folder {tmp_path / 'none'}" in empty.stdout
+    # several folders, one table; a folder with no runs among them is named on stderr
+    more = tmp_path / "more"
+    more.mkdir()
+    assert run_python(LOG_TWO_RUNS, more, {"WANDB_DIR": str(more)}).returncode == 0
+    both = [str(offline), str(more / "wandb"), str(tmp_path / "none")]
+    result = run_python("", ROOT, args=["-m", "helpers", *both])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"4 runs stored under 3 folders ({offline}, ...):")
+    assert f"no folder {tmp_path / 'none'}" in result.stderr
+    usage = run_python("", ROOT, args=["-m", "helpers", "--all"])
+    assert usage.returncode == 2 and "usage: python -m helpers [WANDB_FOLDER ...]" in usage.stdout
 
 
 def test_a_corrupt_run_log_is_reported_with_the_readers_message(tmp_path):

@@ -15,6 +15,7 @@ pseudo-terminal where wandb asks questions.
 from __future__ import annotations
 
 import ast
+import glob
 import json
 import os
 import re
@@ -90,7 +91,8 @@ TAUGHT = {
     'python -c "from helpers.mode import server_host, key_page; '
     'print(server_host(), key_page())"': "test_readme_prints_the_server_and_key_page_wandb_uses",
     'python -c "import wandb; print(wandb.__version__)"': "test_readme_version_check",
-    "python -m helpers outputs/wandb": SCRIPT,
+    "python -m helpers outputs/03_config/wandb": SCRIPT,
+    "python -m helpers outputs/*/wandb": SCRIPT,
     "python scripts/wandb_script.py --model KNeighborsClassifier": SCRIPT,
     "python scripts/wandb_sweep.py": SWEEP_SCRIPT,
     "python scripts/wandb_sweep.py [--config PATH] [--count N] [--workers N] [--seed N]": (
@@ -689,8 +691,11 @@ def _readme() -> str:
 
 
 def _python(form: str, cwd: Path, env: dict[str, str], timeout: float = 600):
-    """Run a taught ``python ...`` form as written, with this venv's Python."""
-    argv = shlex.split(form)
+    """Run a taught ``python ...`` form as written, with this venv's Python; each word with a
+    ``*`` is expanded as a shell does (kept as written when nothing matches)."""
+    words = shlex.split(form)
+    found = {word: sorted(glob.glob(word, root_dir=cwd)) for word in words if "*" in word}
+    argv = [path for word in words for path in found.get(word) or [word]]
     assert argv[0] == "python", form
     return subprocess.run(
         [sys.executable, *argv[1:]],
@@ -730,16 +735,24 @@ def test_readme_version_check(tmp_path):
 
 
 def test_the_script_and_the_runs_table_as_the_readme_gives_them(tmp_path):
-    env = _student_env(tmp_path / "home", WANDB_DIR=str(tmp_path / "outputs"))
+    # the runs where make run keeps 03's, next to another notebook's folder
+    env = _student_env(tmp_path / "home", WANDB_DIR=str(tmp_path / "outputs" / "03_config"))
     made = _python(_form("python scripts/wandb_script.py"), ROOT, env)
     assert made.returncode == 0, made.stderr[-3000:]
     assert "no API key found" in made.stdout  # offline, said in one line
-    (stored,) = read_runs(tmp_path / "outputs" / "wandb")
+    (stored,) = read_runs(tmp_path / "outputs" / "03_config" / "wandb")
     assert stored["config"]["model"] == "KNeighborsClassifier"
-    table = _python("python -m helpers outputs/wandb", tmp_path, env)
+    other = tmp_path / "outputs" / "02_logging" / "wandb"
+    (folder,) = (tmp_path / "outputs" / "03_config" / "wandb").glob("offline-run-*")
+    shutil.copytree(folder, other / folder.name)
+    table = _python("python -m helpers outputs/03_config/wandb", tmp_path, env)
     assert table.returncode == 0, table.stderr
-    assert stored["run_id"] in table.stdout or "KNeighborsClassifier" in table.stdout
-    empty = _python("python -m helpers outputs/wandb", tmp_path / "home", env)
+    assert table.stdout.startswith("1 runs stored under outputs/03_config/wandb:")
+    assert stored["run_id"] in table.stdout and "KNeighborsClassifier" in table.stdout
+    every = _python("python -m helpers outputs/*/wandb", tmp_path, env)
+    assert every.returncode == 0, every.stderr
+    assert every.stdout.startswith("2 runs stored under 2 folders (outputs/02_logging/wandb, ...):")
+    empty = _python("python -m helpers outputs/03_config/wandb", tmp_path / "home", env)
     assert empty.returncode == 2, empty.stdout + empty.stderr  # no runs there
 
 
