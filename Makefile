@@ -31,17 +31,23 @@ unexport PYTHONDONTWRITEBYTECODE
 INSTALL = $(PYTHON) scripts/install.py --installer $(INSTALLER)
 
 .PHONY: run lab test test-browser test-oldest test-colab test-seats lint bench rerun links exercises clean \
-  ci-seats ci-prepare
+  ci-seats ci-prepare ci-extras
 
-# What .ci/run runs, in order: the README's test command first, then every slower seat (each
-# seat of tests/seats.py names its target; tests/test_seats.py checks each is here).
-CI_SEATS := test test-seats test-browser test-book test-colab test-oldest
+# What .ci/run runs: the README's test command first, then every slower seat, in two lanes side
+# by side, each lane taking the next seat in this order (each seat of tests/seats.py names its
+# target; tests/test_seats.py checks each is here). The order pairs a seat that keeps both cores
+# busy (oldest, seats, colab) with one that waits on a browser (browser, book).
+CI_SEATS := test test-oldest test-browser test-book test-seats test-colab
 ci-seats:
 	@echo $(CI_SEATS)
 
 # What the later seats download (Debian's chromium, axe-core, the oldest venv): .ci/run builds
 # it in the background while make test runs, so the network waits overlap the tests.
 ci-prepare: /usr/bin/chromium .cache/axe/node_modules/axe-core/axe.min.js $(OLDEST)/.installed
+
+# The extras two lanes would otherwise install into .venv at once: .ci/run adds them after
+# make test, before the lanes start.
+ci-extras: $(VENV)/.browser $(VENV)/.book
 
 # make run needs the course and its kernel stack only (a newcomer's first wait); the test
 # tools (pytest, ruff, the stand-in's GraphQL parser...) come with the first make test or lint.

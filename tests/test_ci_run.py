@@ -1,4 +1,4 @@
-""".ci/run: the README's test command, then every seat target, each one's wall time saved."""
+""".ci/run: the README's test command, then every seat target in lanes, each one's time saved."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ exit 0
 """
 
 
-def _ci(tmp_path: Path, fail: str = "") -> tuple[subprocess.CompletedProcess[str], list[str]]:
+def _ci(
+    tmp_path: Path, fail: str = "", lanes: str = "2"
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     """Run a copy of .ci/run with a ``make`` that only records the targets it was given."""
     (tmp_path / ".ci").mkdir()
     shutil.copy(ROOT / ".ci" / "run", tmp_path / ".ci" / "run")
@@ -40,6 +42,7 @@ def _ci(tmp_path: Path, fail: str = "") -> tuple[subprocess.CompletedProcess[str
         "CALLS": str(calls),
         "FAIL": fail,
         "REAL_MAKE": shutil.which("make") or "make",
+        "CI_LANES": lanes,
     }
     result = subprocess.run(
         ["bash", str(tmp_path / ".ci" / "run")],
@@ -50,35 +53,47 @@ def _ci(tmp_path: Path, fail: str = "") -> tuple[subprocess.CompletedProcess[str
     )
     made = calls.read_text().split() if calls.exists() else []
     assert made.count("ci-prepare") == 1, f"the downloads start once, in the background: {made}"
-    return result, [target for target in made if target != "ci-prepare"]
+    made.remove("ci-prepare")
+    if fail != "test":  # the extras the lanes share: installed once, after make test, then lanes
+        assert made[:2] == ["test", "ci-extras"] and made.count("ci-extras") == 1, made
+        made.remove("ci-extras")
+    return result, made
 
 
-def test_ci_runs_the_readmes_test_command_first_then_every_seat(tmp_path):
-    result, targets = _ci(tmp_path)
+@pytest.mark.parametrize("lanes", ["1", "2"])
+def test_ci_runs_the_readmes_test_command_first_then_every_seat(tmp_path, lanes):
+    result, targets = _ci(tmp_path, lanes=lanes)
     assert result.returncode == 0, result.stdout + result.stderr
     readme = (ROOT / "README.md").read_text()
     assert "make test   #" in readme and targets[0] == "test"
     seats = re.findall(r"^\| `make (test-[a-z-]+)` \|", readme, re.M)
-    assert set(seats) == set(targets[1:]), "the README's table of seats is what CI runs"
+    assert sorted(seats) == sorted(targets[1:]), "the README's table of seats is what CI runs"
     makefile = (ROOT / "Makefile").read_text()
+    (listed,) = re.findall(r"^CI_SEATS := (.*)$", makefile, re.M)
+    if lanes == "1":
+        assert targets == listed.split(), "one lane runs the seats in CI_SEATS order"
     for target in targets:
         assert re.search(rf"^{re.escape(target)}:", makefile, re.M), f"no make {target}"
     times = json.loads((tmp_path / "outputs" / "ci-times.json").read_text())
-    assert list(times["seats"]) == [f"make {t}" for t in targets]
+    assert sorted(times["seats"]) == sorted(f"make {t}" for t in targets)
     assert all(seat["status"] == 0 for seat in times["seats"].values())
     for target in targets:
         assert re.search(rf"^== make {re.escape(target)} +\d+ s ", result.stdout, re.M)
+    assert result.stdout.splitlines()[-1].startswith("== all seats")
 
 
-@pytest.mark.parametrize("failing", ["test", "test-colab"])
+@pytest.mark.parametrize("failing", ["test", "test-colab", "test-oldest"])
 def test_ci_stops_at_the_first_failing_seat_and_keeps_the_times_so_far(tmp_path, failing):
     result, targets = _ci(tmp_path, fail=failing)
     assert result.returncode == 3
-    assert targets[-1] == failing
+    if failing == "test":
+        assert targets == ["test"], "nothing slower runs when make test fails"
+    # a lane takes no seat once one has failed (the other lane may have taken one meanwhile)
+    assert len(targets) == len(set(targets)) and targets.index(failing) >= len(targets) - 2
     times = json.loads((tmp_path / "outputs" / "ci-times.json").read_text())
     assert times["seats"][f"make {failing}"]["status"] == 3
-    assert list(times["seats"])[-1] == f"make {failing}"
-    assert f"make {failing}" in result.stdout.splitlines()[-1]
+    last = result.stdout.splitlines()[-1]
+    assert last.startswith(f"== failed: make {failing} (exit 3)"), last
 
 
 def test_ci_fails_when_the_makefile_names_no_seat(tmp_path):
