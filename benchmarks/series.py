@@ -193,17 +193,25 @@ CI_TIMES = ROOT / "outputs" / "ci-times.json"
 
 def print_ci_times(path: Path = CI_TIMES) -> None:
     """Each seat's wall time in the last `.ci/run` (which writes them after every seat)."""
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     if not path.exists():
-        print(f"no {path.relative_to(ROOT)}: `.ci/run` writes it")
+        print(f"no {shown}: `.ci/run` writes it")
         return
     record = json.loads(path.read_text())
-    print(f".ci/run seats (from {path.relative_to(ROOT)}, started {record.get('started', '?')})")
-    for seat, times in record.get("seats", {}).items():
+    print(f".ci/run seats (from {shown}, started {record.get('started', '?')})")
+    seats = sorted(record.get("seats", {}).items(), key=lambda item: item[1].get("start", 0))
+    for seat, times in seats:
         failed = f"  exit {times['status']}" if times.get("status") else ""
         minutes, seconds = divmod(times["seconds"], 60)
-        print(f"  {seat:<22}{times['seconds']:>6} s  ({minutes}:{seconds:02d}){failed}")
-    total = record.get("total_seconds", 0)
-    print(f"  {'all seats':<22}{total:>6} s  ({total // 60}:{total % 60:02d})")
+        start = times.get("start")
+        began = f"  from {start // 60}:{start % 60:02d}" if start is not None else ""
+        print(f"  {seat:<22}{times['seconds']:>6} s  ({minutes}:{seconds:02d}){began}{failed}")
+    # the lanes run seats side by side: the seats' sum is what one after another would take at
+    # the speed each had while sharing the machine, and the wall time what CI waited
+    for label, key in (("seats, summed", "total_seconds"), ("wall time", "wall_seconds")):
+        total = record.get(key)
+        if total is not None:
+            print(f"  {label:<22}{total:>6} s  ({total // 60}:{total % 60:02d})")
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:

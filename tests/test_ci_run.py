@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -80,6 +81,22 @@ def test_ci_runs_the_readmes_test_command_first_then_every_seat(tmp_path, lanes)
     for target in targets:
         assert re.search(rf"^== make {re.escape(target)} +\d+ s ", result.stdout, re.M)
     assert result.stdout.splitlines()[-1].startswith("== all seats")
+    assert all(seat["start"] >= 0 for seat in times["seats"].values())
+    assert times["wall_seconds"] <= times["total_seconds"] + len(targets)  # lanes overlap
+
+
+def test_the_benchmark_prints_each_seat_and_the_wall_time(tmp_path, capsys):
+    result, targets = _ci(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    spec = importlib.util.spec_from_file_location("series", ROOT / "benchmarks" / "series.py")
+    series = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(series)
+    series.print_ci_times(tmp_path / "outputs" / "ci-times.json")
+    printed = capsys.readouterr().out
+    for target in targets:
+        assert re.search(rf"^  make {re.escape(target)} +\d+ s  \(0:\d\d\)  from 0:", printed, re.M)
+    assert re.search(r"^  seats, summed +\d+ s", printed, re.M)
+    assert re.search(r"^  wall time +\d+ s", printed, re.M)
 
 
 @pytest.mark.parametrize("failing", ["test", "test-colab", "test-oldest"])
