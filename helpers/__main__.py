@@ -53,8 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     folders = [wandb_dir(arg) for arg in args] or [wandb_dir()]
     logs = {folder: run_files(folder) for folder in folders}
     table = runs_table(read_runs([log for found in logs.values() for log in found]))
-    for folder in [folder for folder, found in logs.items() if not found]:
-        print(why_no_runs(folder), file=sys.stderr if len(table) else sys.stdout)
+    for folder, found in logs.items():
+        if not found:
+            print(why_no_runs(folder), file=sys.stderr if len(table) else sys.stdout)
     if table.empty:
         return 2
     columns = [c for c in [*COLUMNS, "folder", "reason"] if c in table]
