@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -521,8 +522,10 @@ class Sweep:
             time.sleep(0.02)
 
     def bar_reached(self, runs: int) -> bool:
-        """The progress bar shows ``runs`` runs done (tqdm's ``| 3/40 [``)."""
-        return f"| {runs}/" in "".join(self.err)
+        """The progress bar shows ``runs`` runs done or more (tqdm's ``| 3/40 [``): tqdm redraws
+        at most every 0.1 s, so two runs that end together take it from 1/40 to 3/40."""
+        shown = [int(done) for done in re.findall(r"\| (\d+)/", "".join(self.err))]
+        return max(shown, default=0) >= runs
 
     def workers(self) -> int:
         return sum(p.name().startswith("python") for p in alive(list(self.seen.values())))
@@ -616,7 +619,9 @@ def test_ctrl_c_in_a_terminal_at_any_moment_stores_every_run_truthfully(
             ready = lambda: len(list(offline.glob("offline-run-*"))) >= n  # noqa: E731
         else:
             ready = lambda: sweep.bar_reached(n)  # noqa: E731
-        assert wait_for(ready, bound=120, step=0.01), f"the sweep never reached {event} {n}"
+        assert wait_for(ready, bound=120, step=0.01), (
+            f"the sweep never reached {event} {n}; its stderr ends: {''.join(sweep.err)[-300:]!r}"
+        )
         time.sleep(delay)
         out, err = sweep.interrupt()
         assert sweep.left() == [], "a worker or wandb-core outlived the sweep"
