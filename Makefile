@@ -87,12 +87,15 @@ lint: $(VENV)/.test
 	$(VENV)/bin/codespell
 	$(VENV)/bin/nbstripout --verify notebooks/*.ipynb notebooks/exercises/*.ipynb
 
+# Three workers on two cores: part of the suite waits (kernels starting, a server that never
+# answers), and a worker that runs out of tests takes half of another's (worksteal) instead of
+# idling while the slowest finish.
 test: $(VENV)/.test lint
-	$(PY) -m pytest -n 2 -m "not seats" --durations=15 --nbmake notebooks tests
+	$(PY) -m pytest -n 3 --dist worksteal -m "not seats" --durations=15 --nbmake notebooks tests
 
 # Every notebook with a refused key and with a dead network (make test runs one of each).
 test-seats: $(VENV)/.test
-	$(PY) -m pytest -n 2 -m seats tests
+	$(PY) -m pytest -n 2 --dist worksteal -m seats tests
 
 # The two seats (no account, an account) side by side, one JupyterLab and Chromium each.
 test-browser: $(VENV)/.browser /usr/bin/chromium
@@ -106,7 +109,7 @@ $(OLDEST)/.installed: pyproject.toml tests/constraints-oldest.txt scripts/instal
 
 test-oldest: $(OLDEST)/.installed
 	$(OLDEST)/bin/python -m pip list --format=freeze | grep -iE "^($$(grep -v '^#' tests/constraints-oldest.txt | cut -d= -f1 | paste -sd'|'))=="
-	$(OLDEST)/bin/python -m pytest -n 2 -m "not seats and not tooling and not slow" --nbmake notebooks tests
+	$(OLDEST)/bin/python -m pytest -n 2 --dist worksteal -m "not seats and not tooling and not slow" --nbmake notebooks tests
 
 # Builds (once, cached in .cache/colab/) a Python 3.13 venv with Colab's package set, installs the
 # course as the notebooks' Colab cell does, then runs every notebook alone, with and without a secret.

@@ -7,6 +7,7 @@ to the top; reading every ``import`` statement (top level and nested) finds it t
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -76,17 +77,88 @@ def test_helpers_has_no_import_circle():
     assert circle == [], "import circle in helpers/: " + " -> ".join(circle)
 
 
-@pytest.mark.parametrize("module", MODULES)
-def test_each_helpers_module_imports_alone(module):
+# Each helpers module is imported in a process of its own, forked from one that has imported
+# every third-party module helpers names (no helpers module): a module that only works after
+# another helpers module was imported fails there, and scikit-learn, wandb and matplotlib are
+# imported once for all of them instead of once per module (seconds each).
+ALONE = """
+import importlib, json, os, sys, traceback
+package, modules, preload = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+for name in preload:
+    try:
+        importlib.import_module(name)
+    except BaseException:
+        pass  # the module that imports it meets the error itself
+assert not any(m == package or m.startswith(package + ".") for m in sys.modules), "preloaded"
+errors = {}
+for module in modules:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            importlib.import_module(module)
+            message = ""
+        except BaseException:
+            message = traceback.format_exc()
+        os.write(write, message.encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        errors[module] = pipe.read().decode()
+    os.waitpid(pid, 0)
+print(json.dumps(errors))
+"""
+
+
+def third_party(sources: list[Path], package: str) -> list[str]:
+    """Every module the sources import that is not ``package`` itself, in a stable order."""
+    names: set[str] = set()
+    for path in sources:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module)
+    return sorted(n for n in names if n.split(".")[0] not in (package, "__future__"))
+
+
+def import_each_alone(root: Path, package: str, modules: list[str]) -> dict[str, str]:
+    """Each module's traceback when imported alone (after the third-party preload), or ""."""
+    preload = third_party(sorted((root / package).glob("*.py")), package)
     result = subprocess.run(
-        [sys.executable, "-c", f"import {module}"],
+        [sys.executable, "-c", ALONE, package, json.dumps(modules), json.dumps(preload)],
+        cwd=root,
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
-        timeout=120,
+        timeout=300,
         check=False,
     )
     assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def helpers_alone() -> dict[str, str]:
+    return import_each_alone(ROOT, "helpers", MODULES)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_each_helpers_module_imports_alone(helpers_alone, module):
+    assert helpers_alone[module] == ""
+
+
+def test_a_module_that_needs_another_imported_first_fails_alone(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "base.py").write_text("import json\nVALUE = 1\n")
+    (package / "leans.py").write_text("import pkg\nVALUE = pkg.base.VALUE\n")  # never imports it
+    (package / "fine.py").write_text("from pkg.base import VALUE\n")
+    errors = import_each_alone(tmp_path, "pkg", ["pkg.base", "pkg.leans", "pkg.fine"])
+    assert errors["pkg.base"] == errors["pkg.fine"] == ""
+    assert "AttributeError" in errors["pkg.leans"] and "base" in errors["pkg.leans"]
 
 
 def test_the_first_lesson_does_not_import_scikit_learn():
