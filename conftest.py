@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers.startup import import_jsonschema
 from tests.lessons import lesson
 from tests.student import no_account
+
+import_jsonschema()  # each pytest process imports nbformat: without the IRI parser's 2 s
 
 # The student edition stops at its first exercise by design: tests/test_exercises.py runs it.
 collect_ignore_glob = ["notebooks/exercises/*"]

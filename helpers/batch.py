@@ -24,6 +24,7 @@ from traitlets.config import Config
 from helpers.run_files import check_writable
 from helpers.run_table import runs_table
 from helpers.runs import read_runs
+from helpers.startup import import_jsonschema
 
 # papermill's kernels get CurveZMQ keys from jupyter_client when the kernelspec supports them
 # (ipykernel's does): the channel is encrypted, so the kernel does not warn that it runs
@@ -47,6 +48,7 @@ def find_notebook(name: str) -> Path:
 
 def declared_parameter(notebook: Path, name: str) -> str:
     """The parameter of ``notebook`` called ``name`` (case-insensitive), or a clear error."""
+    import_jsonschema()  # before papermill's nbformat imports it (helpers.startup says why)
     import papermill
 
     declared = list(papermill.inspect_notebook(str(notebook)))

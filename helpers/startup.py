@@ -1,7 +1,8 @@
 """Start-up work the course keeps out of a student's Run All: imports that cost seconds for nothing.
 
-Both the notebooks' ``setup()`` (:mod:`helpers.course`) and the sweep engine
-(:mod:`helpers.sweep_config`) import jsonschema through here, so neither module needs the other.
+The notebooks' ``setup()`` (:mod:`helpers.course`), the sweep engine (:mod:`helpers.sweep_config`)
+and what runs notebooks with papermill (:mod:`helpers.batch`, ``scripts/run_notebooks.py``, the
+tests) import jsonschema through here, so none of them needs another.
 """
 
 from __future__ import annotations

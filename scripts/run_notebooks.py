@@ -26,6 +26,7 @@ from pathlib import Path
 from traitlets.config import Config
 
 from helpers.batch import KERNEL_CONFIG
+from helpers.startup import import_jsonschema
 
 # jupyter_client interrupts a kernel before shutting it down; on a busy machine the kernel can
 # still be busy then and logs "KeyboardInterrupt caught in kernel" to our stderr. Its own log
@@ -39,6 +40,7 @@ os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 def run(notebook: Path, out: Path) -> float:
     """Execute ``notebook`` into ``out``; returns the seconds it took."""
+    import_jsonschema()  # before papermill's nbformat imports it (helpers.startup says why)
     import papermill
 
     start = time.perf_counter()

@@ -156,8 +156,10 @@ def test_setup_imports_wandbs_public_api_before_the_first_run(tmp_path, mode, lo
         "from helpers.course import setup; setup(PROJECT='p', MODE='offline')",
         "from helpers.sweep import validate_sweep_config; "
         "validate_sweep_config({'method': 'random', 'parameters': {'a': {'values': [1, 2]}}})",
+        "from pathlib import Path; from helpers.batch import declared_parameter; "
+        "declared_parameter(Path('notebooks/03_config.ipynb'), 'MODEL')",
     ],
-    ids=["setup", "sweep engine"],
+    ids=["setup", "sweep engine", "papermill batch"],
 )
 def test_jsonschema_is_loaded_without_its_iri_parser_which_stays_importable(tmp_path, call):
     # A stand-in for rfc3987-syntax (JupyterLab installs the real one, which takes seconds to
