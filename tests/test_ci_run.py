@@ -125,3 +125,11 @@ def test_ci_fails_when_the_makefile_names_no_seat(tmp_path):
     )
     assert result.returncode == 1
     assert "make ci-seats named no seat" in result.stderr
+
+
+def test_the_seats_named_in_ci_run_are_the_makefiles():
+    seats = subprocess.run(
+        ["make", "-s", "ci-seats"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    [named] = re.findall(r"^# Today: (.*) \(the comment", (ROOT / ".ci/run").read_text(), re.M)
+    assert named.split() == seats, "update the seat list in .ci/run's comment"
