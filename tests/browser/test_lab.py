@@ -427,7 +427,9 @@ KERNEL_STARTING = re.compile(
     r"\[E [^\]]*\] Uncaught exception GET /api/kernels[^\n]*\n(?:(?:[ \t][^\n]*)?\n)*?"
     r"[ \t]*traitlets\.traitlets\.TraitError: The 'last_activity' trait of a ServerKernelManager "
     r"instance expected a datetime, not the NoneType None\.\n"
-    r"(?:[^\n]*\n)*?\[E [^\]]*\] 500 GET /api/kernels[^\n]*\n"
+    # then only the server's own report of that answer: its note, the request's headers, the 500
+    r"(?:(?:[ \t][^\n]*|\[W [^\]]*\] wrote error[^\n]*|\[E [^\]]*\] \{)?\n)*?"
+    r"\[E [^\]]*\] 500 GET /api/kernels[^\n]*\n"
 )
 
 
@@ -671,3 +673,7 @@ def test_only_the_kernel_list_asked_while_a_kernel_starts_is_not_a_server_error(
     assert len(server_errors(other)) == 5  # two tracebacks and three [E lines
     after = KERNEL_STARTING_LOG + "Traceback (most recent call last):\nValueError: boom\n"
     assert server_errors(after) == ["Traceback (most recent call last):"]
+    between = KERNEL_STARTING_LOG.replace(
+        "[W 2026", "[E 2026-12-03 11:34:11.340 ServerApp] boom\n[W 2026"
+    )
+    assert "[E 2026-12-03 11:34:11.340 ServerApp] boom" in server_errors(between)
