@@ -212,6 +212,21 @@ def print_ci_times(path: Path = CI_TIMES) -> None:
         total = record.get(key)
         if total is not None:
             print(f"  {label:<22}{total:>6} s  ({total // 60}:{total % 60:02d})")
+    print_ci_cpu(record.get("cpu"))
+
+
+def print_ci_cpu(cpu: dict | None) -> None:
+    """What the machine's cores did during the run: a CPU-bound CI waits about busy / cores, and
+    steal (CPU a shared host took back) is time the seats waited for no fault of their own."""
+    if not cpu:
+        return
+    spent = {key: cpu[f"{key}_seconds"] for key in ("busy", "steal", "idle")}
+    whole = sum(spent.values()) or 1
+    shares = ", ".join(
+        f"{key} {value} s ({100 * value / whole:.0f} %)" for key, value in spent.items()
+    )
+    print(f"  machine, {cpu['cores']} cores      {shares}")
+    print(f"  busy CPU / cores      {spent['busy'] // cpu['cores']:>6} s")
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:

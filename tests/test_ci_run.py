@@ -97,6 +97,17 @@ def test_the_benchmark_prints_each_seat_and_the_wall_time(tmp_path, capsys):
         assert re.search(rf"^  make {re.escape(target)} +\d+ s  \(0:\d\d\)  from 0:", printed, re.M)
     assert re.search(r"^  seats, summed +\d+ s", printed, re.M)
     assert re.search(r"^  wall time +\d+ s", printed, re.M)
+    if Path("/proc/stat").exists():  # what the cores did: busy, steal and idle add up to it all
+        cpu = json.loads((tmp_path / "outputs" / "ci-times.json").read_text())["cpu"]
+        assert cpu["cores"] == os.cpu_count() and cpu["busy_seconds"] >= 0
+        shares = re.search(
+            r"^  machine, \d+ cores +busy \d+ s \((\d+) %\), steal \d+ s \((\d+) %\), "
+            r"idle \d+ s \((\d+) %\)$",
+            printed,
+            re.M,
+        )
+        assert shares and 99 <= sum(map(int, shares.groups())) <= 101, printed
+        assert re.search(r"^  busy CPU / cores +\d+ s$", printed, re.M), printed
 
 
 @pytest.mark.parametrize("failing", ["test", "test-colab", "test-oldest"])
