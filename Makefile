@@ -5,6 +5,7 @@
 # make test  sets up and runs the whole test suite (what CI runs)
 # make test-browser  runs every notebook in JupyterLab in headless Chromium (installs chromium if missing)
 # make test-seats   every notebook in every further seat of tests/seats.py (make test runs one)
+# make test-faults  Ctrl-C at every moment of a parallel sweep, kill -9, damaged run files, bad input
 # make test-oldest  the notebooks and the quick tests on the oldest releases pyproject.toml allows
 #                   (not `slow` ones, whose behaviour is wandb's, the same release, nor the
 #                   tooling tests: venv building and .ci/run do not depend on those releases)
@@ -30,14 +31,14 @@ export INSTALLER
 unexport PYTHONDONTWRITEBYTECODE
 INSTALL = $(PYTHON) scripts/install.py --installer $(INSTALLER)
 
-.PHONY: run lab test test-browser test-oldest test-colab test-seats lint bench rerun links exercises clean \
+.PHONY: run lab test test-browser test-oldest test-colab test-seats test-faults lint bench rerun links exercises clean \
   ci-seats ci-prepare ci-extras
 
 # What .ci/run runs: the README's test command first, then every slower seat, in two lanes side
 # by side, each lane taking the next seat in this order (each seat of tests/seats.py names its
 # target; tests/test_seats.py checks each is here). The order pairs a seat that keeps both cores
 # busy (oldest, seats, colab) with one that waits on a browser (browser, book).
-CI_SEATS := test test-oldest test-browser test-book test-seats test-colab
+CI_SEATS := test test-oldest test-browser test-book test-seats test-colab test-faults
 ci-seats:
 	@echo $(CI_SEATS)
 
@@ -91,11 +92,17 @@ lint: $(VENV)/.test
 # answers), and a worker that runs out of tests takes half of another's (worksteal) instead of
 # idling while the slowest finish.
 test: $(VENV)/.test lint
-	$(PY) -m pytest -n 3 --dist worksteal -m "not seats" --durations=15 --nbmake notebooks tests
+	$(PY) -m pytest -n 3 --dist worksteal -m "not seats and not faults" --durations=15 --nbmake notebooks tests
 
 # Every notebook with a refused key and with a dead network (make test runs one of each).
 test-seats: $(VENV)/.test
 	$(PY) -m pytest -n 2 --dist worksteal -m seats tests
+
+# The faults a student or teacher can cause (tests/test_faults.py): Ctrl-C at 23 moments of a
+# sweep, SIGTERM, kill -9, the stop button, damaged run files, bad input. A seat of its own keeps
+# make test well under 10 minutes; make test-oldest runs the quick ones on the oldest releases.
+test-faults: $(VENV)/.test
+	$(PY) -m pytest -n 2 --dist worksteal -m faults tests
 
 # The two seats (no account, an account) side by side, one JupyterLab and Chromium each.
 test-browser: $(VENV)/.browser /usr/bin/chromium

@@ -3,7 +3,8 @@
 Each test reproduces a fault a student or teacher can cause (a damaged run file, Ctrl-C or
 ``kill -9`` during a parallel sweep, a folder runs cannot be written to, a typo) and checks
 what was stored, what was printed and which processes remain, by PID. Every wait is
-bounded; no test asserts how long anything took.
+bounded; no test asserts how long anything took. ``make test-faults`` (which ``.ci/run`` runs)
+runs them all; ``make test-oldest`` the quick ones, on the oldest releases.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from helpers.runs import read_runs
 from helpers.sweep import load_sweep_config, local_sweep
 from helpers.wandb_internals import CORE_PROGRAM
 from tests.conftest import ROOT, run_python
+
+pytestmark = pytest.mark.faults
 
 SWEEP = str(ROOT / "scripts" / "wandb_sweep.py")
 SCRIPT = str(ROOT / "scripts" / "wandb_script.py")
@@ -589,8 +592,6 @@ MOMENTS = [
     ("bar", 2, 0.05),
     ("bar", 3, 0.2),
 ]
-# make test keeps four trials; make test-seats runs every one
-QUICK = {"workers-0-0.0-2", "folder-1-0.15-2", "bar-2-0.05-2", "folder-1-0.15-1"}
 
 
 def trials() -> list:
@@ -600,8 +601,7 @@ def trials() -> list:
             if moment[0] == "workers" and workers == 1:
                 continue  # one worker: the sweep trains in its own process
             name = "-".join(map(str, (*moment, workers)))
-            marks = () if name in QUICK else pytest.mark.seats
-            found.append(pytest.param(*moment, workers, id=name, marks=marks))
+            found.append(pytest.param(*moment, workers, id=name))
     return found
 
 

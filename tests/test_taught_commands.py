@@ -113,8 +113,8 @@ TAUGHT = {
     **{
         f"make {target}": MAKE
         for target in (
-            "run lab test test-seats test-browser test-colab test-oldest bench links exercises"
-            " book test-book"
+            "run lab test test-seats test-faults test-browser test-colab test-oldest bench links"
+            " exercises book test-book"
         ).split()
     },
     "make run WORKERS=1": MAKE,
