@@ -37,7 +37,7 @@ INSTALL = $(PYTHON) scripts/install.py --installer $(INSTALLER)
 # What .ci/run runs: the README's test command first, then every slower seat, in two lanes side
 # by side, each lane taking the next seat in this order (each seat of tests/seats.py names its
 # target; tests/test_seats.py checks each is here). The order pairs a seat that keeps both cores
-# busy (oldest, seats, colab) with one that waits on a browser (browser, book).
+# busy (oldest, seats, colab, faults) with one that waits on a browser (browser, book).
 CI_SEATS := test test-oldest test-browser test-book test-seats test-colab test-faults
 ci-seats:
 	@echo $(CI_SEATS)
