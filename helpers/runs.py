@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -38,18 +39,30 @@ class UnreadableRunError(RuntimeError):
         self.reason = reason
 
 
+# How often a reader that a Ctrl-C killed as it started is started again.
+READER_ATTEMPTS = 5
+
+
 def _run_leet(run_file: Path, *flags: str) -> str:
-    result = subprocess.run(
-        leet_inspect_command(run_file, *flags),
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-        # Ctrl-C in a terminal reaches its whole process group: a stopped sweep still reads
-        # its runs back, so the reader (a quick, bounded call) is not in that group.
-        start_new_session=True,
-    )
+    """The reader's output; a reader killed by a Ctrl-C meant for the sweep is run again.
+
+    Ctrl-C in a terminal reaches its whole process group: a stopped sweep still reads its
+    runs back, so the reader (a quick, bounded call) starts a session of its own. It is still
+    in the group for the few microseconds between its fork and ``setsid``, and a Ctrl-C then
+    kills it (exit status -2), which says nothing about the run: it is read again.
+    """
+    for _ in range(READER_ATTEMPTS):
+        result = subprocess.run(
+            leet_inspect_command(run_file, *flags),
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+            check=False,
+            start_new_session=True,
+        )
+        if result.returncode != -signal.SIGINT:
+            break
     if result.returncode != 0:
         reason = " ".join(result.stderr.split()).removeprefix("Error: ")
         raise UnreadableRunError(run_file, reason or f"exit status {result.returncode}")

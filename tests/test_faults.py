@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -181,6 +182,89 @@ def test_damaged_run_files_each_get_a_row_and_the_table_survives(offline, tmp_pa
         [row] = [r for r in rows if f"offline-run-20260101_000000-{name}" in r]
         assert ("unreadable" if name == "noise" else "crashed") in row.split()
     assert sum(" finished " in row and "0.9" in row for row in rows) == 2
+
+
+# Reads one run back in a loop, as a stopped sweep does, in a process whose Ctrl-C is handled.
+READ_THROUGH_CTRL_C = """
+import signal, sys, time
+from helpers.runs import read_run
+signal.signal(signal.SIGINT, lambda *_: None)  # the sweep's handler: the process goes on
+print("ready", flush=True)
+states = []
+end = time.monotonic() + float(sys.argv[2])
+while time.monotonic() < end:
+    states.append(read_run(sys.argv[1])["state"])
+print(len(states), states.count("finished"), flush=True)
+sys.stdin.read()  # exits once the presses have stopped (its handler goes at exit)
+"""
+
+
+def _press_ctrl_c(group: int, until: threading.Event) -> None:
+    """SIGINT to the whole group every 10 ms, faster than a held-down Ctrl-C repeats (~30 ms)."""
+    while not until.is_set():
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGINT)
+        time.sleep(0.01)
+
+
+def test_runs_read_back_while_ctrl_c_is_pressed_again_and_again(offline, tmp_path):
+    """SIGINT to the reading process's whole group every 10 ms: every read still succeeds.
+
+    A reader caught by a Ctrl-C before it leaves the group dies (exit status -2); read only
+    once, the run was reported unreadable ("exit status -2") within the first few dozen reads.
+    """
+    assert run_python(LOG_ONE_RUN, tmp_path).returncode == 0
+    [run] = offline.glob("offline-run-*")
+    child = subprocess.Popen(
+        [sys.executable, "-c", READ_THROUGH_CTRL_C, str(run), "6"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group, as a terminal's foreground job
+    )
+    try:
+        assert child.stdout.readline() == "ready\n", child.stderr.read()
+        storm = threading.Event()  # set once the child has said how its reads went
+        pressing = threading.Thread(target=_press_ctrl_c, args=(child.pid, storm))
+        pressing.start()
+        said = child.stdout.readline()
+        storm.set()
+        pressing.join()
+        _, err = child.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+    assert child.returncode == 0 and said, err[-2000:]
+    reads, finished = map(int, said.split())
+    assert reads >= 20 and finished == reads, f"{reads - finished} of {reads} reads failed"
+
+
+def test_a_reader_killed_as_it_starts_is_started_again_a_few_times(offline, tmp_path, monkeypatch):
+    import helpers.runs as runs
+
+    assert run_python(LOG_ONE_RUN, tmp_path).returncode == 0
+    starts = tmp_path / "starts"
+    real = runs.leet_inspect_command
+    # each start is counted; the first one is killed by SIGINT as a Ctrl-C would
+    first_killed = 'echo >> "$0"; [ "$(wc -l < "$0")" -gt 1 ] || kill -INT $$; exec "$@"'
+    monkeypatch.setattr(
+        runs, "leet_inspect_command", lambda *a: ["sh", "-c", first_killed, str(starts), *real(*a)]
+    )
+    [run] = read_runs(offline)
+    assert run["state"] == "finished" and run["summary"]["accuracy"] == 0.9
+    first = len(starts.read_text().splitlines())
+    assert first >= 2, "the killed reader was not started again"
+
+    starts.unlink()
+    always_killed = 'echo >> "$0"; kill -INT $$'
+    monkeypatch.setattr(
+        runs, "leet_inspect_command", lambda *a: ["sh", "-c", always_killed, str(starts)]
+    )
+    [run] = read_runs(offline)
+    assert run["state"] == "unreadable" and "exit status -2" in run["reason"], run.get("reason")
+    assert len(starts.read_text().splitlines()) == runs.READER_ATTEMPTS  # bounded, then said
 
 
 def test_a_killed_run_reads_as_crashed_and_a_live_one_as_running(offline, tmp_path):
