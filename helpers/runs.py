@@ -48,8 +48,8 @@ def _run_leet(run_file: Path, *flags: str) -> str:
 
     Ctrl-C in a terminal reaches its whole process group: a stopped sweep still reads its
     runs back, so the reader (a quick, bounded call) starts a session of its own. It is still
-    in the group for the few microseconds between its fork and ``setsid``, and a Ctrl-C then
-    kills it (exit status -2), which says nothing about the run: it is read again.
+    in the group for a moment between its fork and ``setsid`` (longer on a loaded machine), and
+    a Ctrl-C then kills it (exit status -2), which says nothing about the run: it is read again.
     """
     for _ in range(READER_ATTEMPTS):
         result = subprocess.run(
