@@ -283,6 +283,12 @@ SEATS: list[Seat] = [
         "tests/test_colab.py",
         ("test-colab",),
     ),
+    Seat(
+        "faults",
+        "Ctrl-C at every moment of a sweep, kill -9, damaged run files, bad input: nothing lost",
+        "tests/test_faults.py",
+        ("test-faults", "test-oldest"),
+    ),
 ]
 
 HARNESS_SEATS = [seat for seat in SEATS if seat.env is not None]
