@@ -2,13 +2,15 @@
 
 A Python 3.13 venv is built from tests/colab/constraints.txt (the packages Colab's published
 image has, at Colab's versions) with a stand-in ``google.colab`` (tests/colab/site), cached
-under .cache/colab/ by the hash of those files. Each test session then installs the course
-into it with the command the notebooks' Colab cell runs (its GitHub URL replaced by a copy of
-this checkout) and checks that no package Colab owns changed version. Every notebook is then
-copied alone into an empty folder and executed there on that venv's kernel, which imports
-``google.colab`` at start as Colab's does: without a secret (offline, one line saying so),
-with the ``WANDB_API_KEY`` secret (online, against the W&B API stand-in), and with a secret
-the notebook may not read.
+under .cache/colab/ by the hash of those files. Each test session then runs the notebooks'
+Colab cell in a kernel of that venv, as a new runtime runs it: its ``%pip`` line installs the
+course (git finds "GitHub" in a copy of this checkout), and the tests check that no package
+Colab owns changed version. Every notebook is then copied alone into an empty folder and
+executed there on that venv's kernel, which imports ``google.colab`` at start as Colab's
+does: without a secret (offline, one line saying so), with the ``WANDB_API_KEY`` secret
+(online, against the W&B API stand-in), and with a secret the notebook may not read. The
+course is installed by then, as on a rerun in the same runtime, so the cell must not install
+it again: "GitHub" is then a repository that does not exist, and an install attempt fails.
 
 ``make test-colab`` runs it (WANDB_IRIS_COLAB_TEST=1); ``make test`` skips it.
 """
@@ -188,9 +190,37 @@ def build_runtime(folder: Path, python: str) -> float:
     return time.monotonic() - start
 
 
+def git_repository(source: Path) -> str:
+    """``source`` as a one-commit git repository (what the Colab cell's git URL fetches)."""
+    git = ["git", "-c", "user.name=course", "-c", "user.email=course@localhost", "-C", str(source)]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "the checkout as it is"]):
+        subprocess.run([*git, *args], check=True, capture_output=True)
+    return source.as_uri()
+
+
+def install_as_a_new_runtime_does(python: Path, folder: Path, repository: str) -> float:
+    """Run notebook 01's Colab cell alone in a kernel of the venv: its ``%pip`` installs the course.
+
+    The course is uninstalled first (a cached venv has it from an earlier session), so the
+    cell finds it missing, as in a new runtime, and imports helpers right after installing.
+    """
+    pip(python, "uninstall", "-y", "wandb-iris-course")
+    first = nbformat.read(NOTEBOOK_PATHS[0], as_version=4)
+    cell = next(c for c in first.cells if "# colab-install" in c.get("source", ""))
+    setup = folder / "setup" / "colab_cell.ipynb"
+    setup.parent.mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell], metadata=first.metadata), setup)
+    start = time.monotonic()
+    result, executed = execute_alone(python, setup, folder, {}, repository)
+    said = outputs(executed)
+    assert result.returncode == 0, f"the Colab cell failed in a new runtime:\n{said[-3000:]}"
+    assert "error" not in said.lower() and "helpers 0." in said, said
+    return time.monotonic() - start
+
+
 @pytest.fixture(scope="session")
 def runtime(tmp_path_factory, testrun_uid) -> Runtime:
-    """The cached Colab venv, with the course installed once per test session."""
+    """The cached Colab venv, with the course installed once per test session by its cell."""
     python, version = python313()
     if not version.startswith("3.13"):
         warnings.warn(
@@ -210,19 +240,14 @@ def runtime(tmp_path_factory, testrun_uid) -> Runtime:
             for old in folder.glob("installed-*.json"):
                 old.unlink()
             (CACHE / "last-notebooks.txt").write_text("")
-            source = checkout_copy(tmp_path_factory.mktemp("checkout"))
-            args = [
-                re.sub(r"git\+https://github\.com/[^\s\"]+", f"file://{source}", arg)
-                for arg in colab_install_args()
-            ]
-            start = time.monotonic()
-            pip(venv_python, "install", *args)
-            seconds["course install"] = time.monotonic() - start
+            source = git_repository(checkout_copy(tmp_path_factory.mktemp("checkout")))
+            work = tmp_path_factory.mktemp("new-runtime")
+            seconds["course install"] = install_as_a_new_runtime_does(venv_python, work, source)
             marker.write_text(
                 json.dumps(
                     {
                         "after": pip(venv_python, "freeze", "--all"),
-                        "command": "pip install " + shlex.join(args),
+                        "command": "%pip install " + shlex.join(colab_install_args()),
                         "seconds": seconds,
                     }
                 )
@@ -285,48 +310,77 @@ def outputs(notebook: nbformat.NotebookNode) -> str:
     return "".join(text)
 
 
-def run_alone(runtime: Runtime, notebook: Path, tmp_path: Path, env: dict[str, str]):
-    """Copy the notebook into an empty folder and execute it there, as Colab runs it."""
-    alone = tmp_path / "content"
+def network_settings() -> dict[str, str]:
+    """This machine's way to the package index (pip's settings, certificates, proxies), which
+    the Colab cell's ``%pip`` needs here as Colab's own needs Colab's."""
+    names = {"SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "GIT_SSL_CAINFO"}
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name.startswith("PIP_") or name in names or name.lower().endswith("_proxy")
+    }
+
+
+def execute_alone(
+    python: Path, notebook: Path, folder: Path, env: dict[str, str], repository: str
+) -> tuple[subprocess.CompletedProcess[str], nbformat.NotebookNode]:
+    """Copy the notebook into an empty folder and execute it there, as Colab runs it.
+
+    The kernel imports ``google.colab`` at start, in Colab's own environment (no W&B
+    variable, a HOME of its own); git finds the course's "GitHub" repository at
+    ``repository``. Returns the process and the executed notebook.
+    """
+    alone = folder / "content"
     alone.mkdir()
     shutil.copy(notebook, alone)
-    home = tmp_path / "home"
+    home = folder / "home"
     ipython = home / ".ipython" / "profile_default" / "startup"
     ipython.mkdir(parents=True)
     (ipython / "00-colab.py").write_text("import google.colab  # in sys.modules, as in Colab\n")
-    base = {  # Colab's own environment: no W&B variable, a HOME of its own
-        "PATH": f"{runtime.python.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    base = {
+        **network_settings(),
+        "PATH": f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "HOME": str(home),
         "IPYTHONDIR": str(home / ".ipython"),
         "LANG": "C.UTF-8",
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        # The notebook's own install cell runs too, as in Colab: git fetches "GitHub" from
-        # this checkout (its last commit). The course is installed already, so pip keeps it.
         "GIT_CONFIG_COUNT": "1",
-        "GIT_CONFIG_KEY_0": f"url.{ROOT.as_uri()}.insteadOf",
+        "GIT_CONFIG_KEY_0": f"url.{repository}.insteadOf",
         "GIT_CONFIG_VALUE_0": REPOSITORY,
     }
-    child_env = no_account(home, base, **env)
-    start = time.monotonic()
     result = subprocess.run(
-        [str(runtime.python), str(COLAB / "execute.py"), str(alone / notebook.name)],
+        [str(python), str(COLAB / "execute.py"), str(alone / notebook.name)],
         cwd=alone,
-        env=child_env,
+        env=no_account(home, base, **env),
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
         timeout=900,
     )
+    return result, nbformat.read(alone / notebook.name, as_version=4)
+
+
+# Where "GitHub" is for a notebook run after the install: nowhere, so a second install fails.
+NO_REPOSITORY = "file:///nonexistent/the-course-is-installed-already"
+
+
+def run_alone(runtime: Runtime, notebook: Path, tmp_path: Path, env: dict[str, str]):
+    """Execute the notebook alone on the runtime the course is installed in, as on a rerun."""
+    start = time.monotonic()
+    result, executed = execute_alone(runtime.python, notebook, tmp_path, env, NO_REPOSITORY)
     seconds = time.monotonic() - start
     with (CACHE / "last-notebooks.txt").open("a") as log:
         log.write(f"{notebook.stem} {env.get('CASE', '')} {seconds:.0f}s rc={result.returncode}\n")
-    executed = nbformat.read(alone / notebook.name, as_version=4)
     text = outputs(executed)
     assert result.returncode == 0, f"{notebook.name} failed on Colab's runtime:\n{text[-3000:]}"
     install = [c for c in executed.cells if "# colab-install" in c.source]
     said = outputs(nbformat.v4.new_notebook(cells=install))
+    assert NO_REPOSITORY.removeprefix("file://") not in said, (
+        "the Colab cell installed the course again in a runtime that has it: its %pip must run "
+        f"only when helpers cannot be imported:\n{said[-2000:]}"
+    )
     assert "error" not in said.lower(), f"the Colab install cell failed:\n{said}"
-    return text, alone
+    return text, tmp_path / "content"
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOK_PATHS, ids=lambda p: p.stem)
