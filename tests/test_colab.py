@@ -37,6 +37,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import helpers
 from tests.conftest import ROOT, checkout_copy
 from tests.lessons import NOTEBOOK_PATHS
 from tests.student import no_account
@@ -214,7 +215,7 @@ def install_as_a_new_runtime_does(python: Path, folder: Path, repository: str) -
     result, executed = execute_alone(python, setup, folder, {}, repository)
     said = outputs(executed)
     assert result.returncode == 0, f"the Colab cell failed in a new runtime:\n{said[-3000:]}"
-    assert "error" not in said.lower() and "helpers 0." in said, said
+    assert "error" not in said.lower() and f"helpers {helpers.__version__}" in said, said
     return time.monotonic() - start
 
 
