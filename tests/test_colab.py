@@ -248,7 +248,6 @@ def runtime(tmp_path_factory, testrun_uid) -> Runtime:
                 json.dumps(
                     {
                         "after": pip(venv_python, "freeze", "--all"),
-                        "command": "%pip install " + shlex.join(colab_install_args()),
                         "seconds": seconds,
                     }
                 )
@@ -260,7 +259,7 @@ def runtime(tmp_path_factory, testrun_uid) -> Runtime:
         colab=_pins(CONSTRAINTS.read_text()),
         before=_pins((folder / "before.txt").read_text()),
         after=_pins(state["after"]),
-        command=state["command"],
+        command="%pip install " + shlex.join(colab_install_args()),
         seconds=state["seconds"],
     )
     (CACHE / "last-install.txt").write_text(found.report() + "\n")
