@@ -11,8 +11,11 @@ only warns about a parameter the notebook does not declare; here it is refused.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -26,10 +29,28 @@ from helpers.run_table import runs_table
 from helpers.runs import read_runs
 from helpers.startup import import_jsonschema
 
-# papermill's kernels get CurveZMQ keys from jupyter_client when the kernelspec supports them
-# (ipykernel's does): the channel is encrypted, so the kernel does not warn that it runs
-# "over TCP without encryption" into the output of `make run` and `make rerun`.
-KERNEL_CONFIG = Config({"KernelManager": {"transport_encryption": "auto"}})
+
+@contextlib.contextmanager
+def kernel_config() -> Iterator[Config]:
+    """papermill's settings for one kernel: its channels are Unix sockets in a folder of its own.
+
+    Over TCP, jupyter_client picks a kernel's ports before the kernel binds them; another
+    process (a notebook started beside it in `make run`, a wandb-core, a browser) can take one
+    meanwhile, and the kernel dies at its start ("Address already in use"), its notebook failed
+    after a minute. No other process can hold a socket in a folder only this kernel uses (ipc,
+    removed afterwards). Where there are no Unix sockets (Windows), TCP with CurveZMQ keys from
+    jupyter_client, so the kernel does not warn that it runs "over TCP without encryption".
+    """
+    import zmq
+
+    config = Config({"KernelManager": {"transport_encryption": "auto"}})
+    if not zmq.has("ipc"):
+        yield config
+        return
+    with tempfile.TemporaryDirectory(prefix="kernel-") as sockets:
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = str(Path(sockets) / "kernel")  # kernel-1 ... kernel-5
+        yield config
 
 
 def find_notebook(name: str) -> Path:
@@ -74,7 +95,8 @@ def rerun(notebook: Path, parameter: str, values: list[Any], out: Path) -> pd.Da
         folder.mkdir(parents=True, exist_ok=True)
         print(f"[{i}/{len(values)}] {parameter}={value!r} -> {out / label}.ipynb", flush=True)
         try:
-            with patch.dict(os.environ, {"WANDB_DIR": str(folder.resolve())}):
+            environ = patch.dict(os.environ, {"WANDB_DIR": str(folder.resolve())})
+            with environ, kernel_config() as config:
                 papermill.execute_notebook(
                     str(notebook),
                     str(out / f"{label}.ipynb"),
@@ -82,7 +104,7 @@ def rerun(notebook: Path, parameter: str, values: list[Any], out: Path) -> pd.Da
                     cwd=str(folder),
                     progress_bar=False,
                     kernel_name="python3",
-                    config=KERNEL_CONFIG,
+                    config=config,
                 )
         except Exception as error:  # keep going: one bad value should not lose the others
             failures.append(f"{parameter}={value!r}: {str(error).strip().splitlines()[-1]}")

@@ -7,12 +7,12 @@ cores (``--workers``, ``make run WORKERS=N``; 1 runs them one after another); th
 printed in the order given, each when it and those before it are done. Each notebook runs in
 ``notebooks/`` (so ``sweep.yaml`` is found), is written executed to ``OUT/<name>.ipynb`` and
 stores its runs in ``OUT/<name>/wandb/`` (``WANDB_DIR``): "the latest run" a notebook reads back
-(02) is then its own, whatever the others log meanwhile. Kernels are started with CurveZMQ keys
-provisioned by jupyter_client (``KernelManager.transport_encryption``), so the kernel talks to
-papermill over an encrypted channel and has no reason to warn that it runs "over TCP without
-encryption". The first failure in that order stops the series with papermill's one-line
-reason and exit status 1: no notebook after it is started or printed (those already running
-finish, unprinted), and those before it still run, so each gets its line.
+(02) is then its own, whatever the others log meanwhile. Each kernel talks to papermill over Unix
+sockets of its own, not TCP ports another process could take first
+(:func:`helpers.batch.kernel_config`). The first failure in that order stops the series with
+papermill's one-line reason and exit status 1: no notebook after it is started or printed
+(those already running finish, unprinted), and those before it still run, so each gets its
+line.
 """
 
 from __future__ import annotations
@@ -23,16 +23,13 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
-from traitlets.config import Config
-
-from helpers.batch import KERNEL_CONFIG
+from helpers.batch import kernel_config
 from helpers.startup import import_jsonschema
 
 # jupyter_client interrupts a kernel before shutting it down; on a busy machine the kernel can
 # still be busy then and logs "KeyboardInterrupt caught in kernel" to our stderr. Its own log
 # is not the notebook's output (cell errors reach papermill as messages), so keep it to crashes.
-CONFIG = Config(KERNEL_CONFIG)
-CONFIG.NotebookClient.extra_arguments = ["--IPKernelApp.log_level=CRITICAL"]
+QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]
 # ipykernel 6 starts debugpy, which warns on stderr about Python's frozen modules; this is
 # debugpy's own switch for that check (the kernels inherit it; nobody debugs a make run).
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
@@ -46,13 +43,15 @@ def run(notebook: Path, out: Path) -> float:
     start = time.perf_counter()
     # the kernel inherits this worker's environment; a worker runs one notebook at a time
     os.environ["WANDB_DIR"] = str((out / notebook.stem).absolute())
-    papermill.execute_notebook(
-        str(notebook),
-        str(out / notebook.name),
-        cwd=str(notebook.parent),
-        progress_bar=False,
-        config=CONFIG,
-    )
+    with kernel_config() as config:
+        config.NotebookClient.extra_arguments = QUIET_KERNEL
+        papermill.execute_notebook(
+            str(notebook),
+            str(out / notebook.name),
+            cwd=str(notebook.parent),
+            progress_bar=False,
+            config=config,
+        )
     return time.perf_counter() - start
 
 

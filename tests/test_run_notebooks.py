@@ -6,6 +6,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import zmq
 
 from tests.conftest import ROOT, run_python
 
@@ -37,6 +38,30 @@ def test_one_line_per_notebook_and_no_kernel_warning(tmp_path: Path) -> None:
     # The kernel's warning about unencrypted TCP would land here: kernels get CurveZMQ keys.
     assert result.stderr == ""
     assert (tmp_path / "out" / "02_b.ipynb").exists()
+
+
+# Another process holds the TCP port jupyter_client picked for a kernel, as one can take it in the
+# second before the kernel binds it: over TCP the kernel dies at its start ("Address already in
+# use"). make run's kernels talk over Unix sockets of their own (helpers.batch.kernel_config).
+TAKEN_PORT = """\
+import runpy, socket, sys
+from jupyter_client.connect import LocalPortCache
+held = socket.create_server(("127.0.0.1", 0))  # another process's port
+LocalPortCache.find_available_port = lambda self, ip: held.getsockname()[1]
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not zmq.has("ipc"), reason="no Unix sockets here: kernels use TCP")
+def test_a_port_taken_by_another_process_cannot_stop_a_kernel(tmp_path: Path) -> None:
+    code = "import ipykernel; print(ipykernel.get_connection_info(unpack=True)['transport'])"
+    notebook = _notebook(tmp_path, "01_a", code)
+    result = run_python(TAKEN_PORT, tmp_path, args=[SCRIPT, str(tmp_path / "out"), str(notebook)])
+    assert result.returncode == 0, result.stdout + result.stderr
+    outputs = nbformat.read(tmp_path / "out" / "01_a.ipynb", as_version=4).cells[0].outputs
+    assert outputs[0]["text"] == "ipc\n"
 
 
 @pytest.mark.slow
