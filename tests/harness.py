@@ -23,6 +23,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
 
+from helpers.batch import kernel_config
 from tests.outputs import CellError, errors
 
 
@@ -100,16 +101,17 @@ def execute(
     nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, Path) else notebook
     nb = _parameterized(copy.deepcopy(nb), parameters)
     started: list[int] = []
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(cwd)}},
-        on_cell_start=lambda cell, cell_index: started.append(cell_index),
-    )
     result = Executed(name or (save_to.stem if save_to else ""), nb, dict(env), cwd, 0.0)
     start = time.monotonic()
-    with tempfile.TemporaryFile() as console:
+    with tempfile.TemporaryFile() as console, kernel_config() as config:
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(cwd)}},
+            on_cell_start=lambda cell, cell_index: started.append(cell_index),
+            config=config,  # the kernel on Unix sockets, as make run starts it
+        )
         try:
             client.execute(env=dict(env), stdout=console, stderr=console)
         except CellExecutionError as error:
