@@ -27,6 +27,11 @@ def test_the_kernel_gets_exactly_env_and_os_environ_is_left_alone(tmp_path, monk
     monkeypatch.setenv("HARNESS_TEST_ONLY_HERE", "test process")
     env = {k: v for k, v in os.environ.items() if k != "HARNESS_TEST_ONLY_HERE"}
     env["HARNESS_TEST_ONLY_IN_ENV"] = "seat"
+    # jupyter_client finds the python3 kernel by importing ipykernel, and ipykernel 6's debugpy
+    # sets PYDEVD_USE_FRAME_EVAL in os.environ when first imported: once per process, whatever
+    # the harness does. Imported first, so that what is compared is the harness's doing alone.
+    import ipykernel.kernelspec  # noqa: F401
+
     before = dict(os.environ)
     done = execute(
         _notebook(
