@@ -298,12 +298,16 @@ def _student_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+# Each run begins in a second of its own, as a student's runs from one cell and the next do.
+# LEET orders a folder's runs by the second in their folder names: two runs begun in the same
+# second tie, and LEET may then open the one `latest-run` does not name.
 MAKE_RUNS = """
-import sys, wandb
+import sys, time, wandb
 for i in range(int(sys.argv[2])):
     run = wandb.init(project=sys.argv[1], mode="offline", config={"i": i})
     run.log({"accuracy": 0.5 + i / 10})
     run.finish()
+    time.sleep(1.05 - time.time() % 1)  # the next run begins in the next second
 """
 
 
@@ -329,6 +333,8 @@ def stored(tmp_path_factory) -> tuple[Path, list[str]]:
     repo = tmp_path_factory.mktemp("checkout")
     ids = _offline_runs(repo / "notebooks", repo / "home")
     assert (repo / "notebooks" / "wandb" / "latest-run").is_symlink()
+    begun = [path.name.split("-")[2] for path in (repo / "notebooks" / "wandb").glob("offline-*")]
+    assert len(set(begun)) == len(ids), f"runs begun in the same second: {begun}"
     return repo, ids
 
 
