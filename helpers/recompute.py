@@ -64,15 +64,44 @@ def mean_scores(name: str, params: dict[str, Any]) -> dict[str, float]:
 
 
 @cache
+def _fitted(name: str, frozen: tuple[tuple[str, Any], ...]) -> Any:
+    """The model trained on the whole training split (kept: never changed after fitting)."""
+    from helpers.data import load_split
+
+    data = load_split()
+    return make_model(name, **dict(frozen)).fit(data.X_train, data.y_train)
+
+
+@cache
 def _confusion(name: str, frozen: tuple[tuple[str, Any], ...]) -> tuple[tuple[int, ...], ...]:
     from sklearn.metrics import confusion_matrix
 
     from helpers.data import load_split
 
     data = load_split()
-    model = make_model(name, **dict(frozen)).fit(data.X_train, data.y_train)
-    matrix = confusion_matrix(data.y_test, model.predict(data.X_test), labels=[0, 1, 2])
+    predicted = _fitted(name, frozen).predict(data.X_test)
+    matrix = confusion_matrix(data.y_test, predicted, labels=[0, 1, 2])
     return tuple(tuple(int(x) for x in row) for row in matrix)
+
+
+@cache
+def _on_test(name: str, frozen: tuple[tuple[str, Any], ...]) -> dict[str, float]:
+    from sklearn.metrics import get_scorer
+
+    from helpers.data import load_split
+    from helpers.metrics import SCORING
+
+    data = load_split()
+    model = _fitted(name, frozen)
+    scores = {k: float(get_scorer(s)(model, data.X_test, data.y_test)) for k, s in SCORING.items()}
+    return {**scores, "nll": -scores["nll"]}
+
+
+def scores_on_test(name: str, params: dict[str, Any]) -> dict[str, float]:
+    """The three metrics of the model trained on the training split and scored once on the
+    test split: what a run holds when its scores came from ``X_test`` instead of the folds,
+    which a check's hint then names."""
+    return _on_test(name, tuple(sorted(params.items())))
 
 
 def confusion_on_test(name: str, params: dict[str, Any]) -> np.ndarray:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from sklearn.metrics import accuracy_score, f1_score, log_loss
 from sklearn.model_selection import StratifiedKFold, cross_validate
 
 from helpers.check_core import ExerciseIncompleteError
@@ -52,3 +53,14 @@ def scores(model: str, **params: Any) -> dict[str, float]:
 @cache
 def _scores(name: str, params: tuple[tuple[str, Any], ...]) -> dict[str, float]:
     return evaluate(make_model(name, **dict(params)), DATA.X_train, DATA.y_train)
+
+
+def scores_on_x_test(name: str) -> dict[str, float]:
+    """A wrong answer's scores: the model fitted on the training split, scored once on X_test."""
+    model = make_model(name).fit(DATA.X_train, DATA.y_train)
+    predicted = model.predict(DATA.X_test)
+    return {
+        "accuracy": accuracy_score(DATA.y_test, predicted),
+        "f1": f1_score(DATA.y_test, predicted, average="macro"),
+        "nll": log_loss(DATA.y_test, model.predict_proba(DATA.X_test)),
+    }
