@@ -21,6 +21,15 @@ RANGES: dict[str, tuple[float, float]] = {
     "f1": (0.0, 1.0),
     "nll": (0.0, math.inf),
 }
+# A run's stored JSON holds NaN and infinities as these strings (what the LEET reader gives back).
+NOT_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def logged_number(value: Any) -> Any:
+    """A summary value as it was logged: NaN and infinities come back from the run as strings."""
+    return NOT_FINITE.get(value, value) if isinstance(value, str) else value
+
+
 METRICS = ("accuracy", "f1", "nll")
 
 
@@ -92,11 +101,17 @@ def inspect_run(
     elif state not in ("finished", None):
         result.missing.append(f"the run's state is {state!r}: call run.finish() first")
     for name in metrics:
-        value = summary.get(name)
+        value = logged_number(summary.get(name))
         if value is None:
             result.missing.append(f"{name} was not logged")
         elif not isinstance(value, (int, float)):
             result.missing.append(f"{name} was logged as {type(value).__name__}, not a number")
+        elif value != value:  # NaN: what cross_validate gives a fold it could not score
+            result.missing.append(
+                f"{name} is NaN: scikit-learn scores a fold it cannot compute as NaN (the log "
+                "loss of a fold that lacks a class, as in 10 folds of the 30 test flowers): "
+                "evaluate on the training split's 120 flowers"
+            )
         elif name == "nll" and value < 0:
             result.missing.append(
                 f"nll is {value:.4f}, negative: scikit-learn negates the log loss "

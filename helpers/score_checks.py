@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers.check_core import METRICS, CheckResult, close, inspect_run, stored_run, verdict
+from helpers.check_core import (
+    METRICS,
+    CheckResult,
+    close,
+    inspect_run,
+    logged_number,
+    stored_run,
+    verdict,
+)
 from helpers.models import MODEL_NAMES, model_params
 from helpers.recompute import config_model, describe, fold_scores, mean_scores, scores_on_test
 
@@ -28,7 +36,8 @@ def judge_scores(stored: dict[str, Any], model: str | None = None) -> CheckResul
         name, params = config_model(stored.get("config") or {}, model)
     except ValueError as error:
         return CheckResult(missing=[f"the config does not describe a course model: {error}"])
-    summary, expected = stored["summary"], mean_scores(name, params)
+    summary = {key: logged_number(value) for key, value in stored["summary"].items()}
+    expected = mean_scores(name, params)
     folds = fold_scores(name, params)
     wrong = [key for key in METRICS if not close(summary[key], expected[key])]
     if not wrong:

@@ -6,12 +6,15 @@ wandb runs; the solution passes. The hints must say what was found and what was 
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import wandb
 
 from helpers.checks import check_config_run, check_each_model, check_fold_scores, check_logged
-from helpers.models import MODEL_NAMES, model_params
-from tests.answer_kit import folds, scores, scores_on_x_test, verdict
+from helpers.metrics import evaluate
+from helpers.models import MODEL_NAMES, make_model, model_params
+from tests.answer_kit import DATA, folds, scores, scores_on_x_test, verdict
 
 LR, KNN = "LogisticRegression", "KNeighborsClassifier"
 
@@ -149,7 +152,12 @@ def config_run(way: str, model: str = KNN):
     if way == "config not used":
         config["n_neighbors"] = 15
     run = wandb.init(project="iris-course", config=config, job_type="train")
-    if way != "scores not logged":
+    if way == "evaluated on X_test":
+        with warnings.catch_warnings(action="ignore"):  # the folds scikit-learn cannot score
+            run.log(evaluate(make_model(model), DATA.X_test, DATA.y_test))
+    elif way == "nll infinite":  # a log loss of a probability of 0: wandb stores "Infinity"
+        run.log({**scores(model, **model_params(model)), "nll": float("inf")})
+    elif way != "scores not logged":
         run.log(scores(model) if way == "config not used" else scores(model, **model_params(model)))
     if way != "not finished":
         run.finish()
@@ -169,6 +177,13 @@ def config_run(way: str, model: str = KNN):
         ),
         ("scores not logged", "accuracy was not logged"),
         ("not finished", "`run` is still open"),
+        (
+            "evaluated on X_test",
+            "nll is NaN: scikit-learn scores a fold it cannot compute as NaN (the log loss of a "
+            "fold that lacks a class, as in 10 folds of the 30 test flowers): evaluate on the "
+            "training split's 120 flowers",
+        ),
+        ("nll infinite", "nll in the summary is inf; the mean over the folds is 0.3792"),
     ],
 )
 def test_03_the_config_describes_the_run(offline, way, hint):
