@@ -26,8 +26,8 @@ def judge_scores(stored: dict[str, Any], model: str | None = None) -> CheckResul
     """Are the stored accuracy, f1 and nll the means over the folds of the model the config names?
 
     ``model`` is assumed when the config names none. When they are not, the hint says
-    what they are instead: the last fold's, the test split's, the negated log loss, another
-    model's.
+    what they are instead: the last fold's, the test split's, another model's (a negated log
+    loss never gets here: :func:`inspect_run` names it first).
     """
     result = inspect_run(stored, metrics=METRICS)
     if not result.ok:
@@ -50,7 +50,7 @@ def judge_scores(stored: dict[str, Any], model: str | None = None) -> CheckResul
     for key in wrong:
         value, mean = summary[key], expected[key]
         steps = sum(key in row for row in stored.get("history") or [])
-        why, fix = _why(key, value, mean, folds[key][-1], on_test[key], steps)
+        why, fix = _why(value, folds[key][-1], on_test[key], steps)
         if not fix:
             fix = _other_model(summary, name, params)
         found = f"{key} in the summary is {value:.4f}{', ' + why if why else ''}"
@@ -58,9 +58,7 @@ def judge_scores(stored: dict[str, Any], model: str | None = None) -> CheckResul
     return result
 
 
-def _why(
-    key: str, value: float, mean: float, last: float, on_test: float, steps: int
-) -> tuple[str, str]:
+def _why(value: float, last: float, on_test: float, steps: int) -> tuple[str, str]:
     """What a summary value is instead of the folds' mean, and the fix ("": neither known).
 
     A value logged at every fold is the loop's last; one logged once may be the loop
@@ -74,8 +72,6 @@ def _why(
     if matches:
         fix = "log the mean over the 10 folds of the training split, not one score"
         return " and ".join(matches), fix
-    if key == "nll" and close(value, -mean):
-        return "negative", "scikit-learn negates the log loss (neg_log_loss): flip its sign back"
     return "", ""
 
 
